@@ -1,0 +1,189 @@
+"""Learning runs' SQL: creation, single-flight claiming, progress, lineage, and what they derived.
+
+A run is claimed under a session-level advisory lock per tenant, held on the worker's connection
+for the whole run: if the worker dies, PostgreSQL drops the lock with the connection, and the
+next claim marks the orphaned run failed instead of leaving it 'running' forever.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from store.sessions import DEFAULT_TENANT_ID
+
+_RUN_LOCK_BASE = 0x4C55_0000  # + tenant id
+
+
+class RunBusy(Exception):
+    """Another run of this tenant holds the lock."""
+
+
+class RunStore:
+    """Synchronous: used by the Celery worker, one connection held for the run's duration."""
+
+    def __init__(self, conn: psycopg.Connection, tenant_id: int = DEFAULT_TENANT_ID) -> None:
+        self.conn = conn
+        self.tenant_id = tenant_id
+
+    @classmethod
+    def connect(cls, database_url: str, tenant_id: int = DEFAULT_TENANT_ID) -> RunStore:
+        conn = psycopg.connect(database_url, autocommit=True, row_factory=dict_row)
+        return cls(conn, tenant_id)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def create(self, trigger: str = "manual", config: dict | None = None) -> int:
+        row = self.conn.execute(
+            "INSERT INTO learning_runs (tenant_id, trigger, config) VALUES (%s, %s, %s)"
+            " RETURNING id", (self.tenant_id, trigger, Jsonb(config or {}))).fetchone()
+        return row["id"]
+
+    def claim(self, run_id: int, task_id: str | None) -> dict:
+        """Take the tenant's run lock and mark the run running. Orphaned runs are failed."""
+        got = self.conn.execute("SELECT pg_try_advisory_lock(%s) AS ok",
+                                (_RUN_LOCK_BASE + self.tenant_id,)).fetchone()["ok"]
+        if not got:
+            raise RunBusy(f"another learning run of tenant {self.tenant_id} is running")
+        self.conn.execute(
+            "UPDATE learning_runs SET status = 'failed', finished_at = now(),"
+            " error = coalesce(error, 'the worker stopped during stage ' || coalesce(stage, '?'))"
+            " WHERE tenant_id = %s AND status = 'running' AND id <> %s",
+            (self.tenant_id, run_id))
+        row = self.conn.execute(
+            "UPDATE learning_runs SET status = 'running', task_id = %s,"
+            " started_at = coalesce(started_at, now()), heartbeat_at = now(), error = NULL"
+            " WHERE id = %s AND tenant_id = %s AND status IN ('queued', 'running', 'failed')"
+            " RETURNING *", (task_id, run_id, self.tenant_id)).fetchone()
+        if row is None:
+            self.release()
+            raise RunBusy(f"run {run_id} is not runnable (finished or unknown)")
+        return row
+
+    def release(self) -> None:
+        self.conn.execute("SELECT pg_advisory_unlock(%s)", (_RUN_LOCK_BASE + self.tenant_id,))
+
+    def progress(self, run_id: int, stage: str, **progress: Any) -> None:
+        """Publish where the run is (stage, step, loss, ...): visible while it runs."""
+        self.conn.execute(
+            "UPDATE learning_runs SET stage = %s, progress = %s, heartbeat_at = now()"
+            " WHERE id = %s", (stage, Jsonb(progress), run_id))
+
+    def finish(self, run_id: int, status: str, metrics: dict | None = None,
+               error: str | None = None) -> None:
+        self.conn.execute(
+            "UPDATE learning_runs SET status = %s, metrics = metrics || %s, error = %s,"
+            " finished_at = now(), heartbeat_at = now() WHERE id = %s",
+            (status, Jsonb(metrics or {}), error, run_id))
+
+    def set_config(self, run_id: int, config: dict) -> None:
+        self.conn.execute("UPDATE learning_runs SET config = %s WHERE id = %s",
+                          (Jsonb(config), run_id))
+
+    def get(self, run_id: int) -> dict | None:
+        return self.conn.execute("SELECT * FROM learning_runs WHERE id = %s AND tenant_id = %s",
+                                 (run_id, self.tenant_id)).fetchone()
+
+    # -- inputs and lineage -----------------------------------------------------------------
+
+    def take_sessions(self, run_id: int, limit: int) -> list[dict]:
+        """Sessions to learn from, recorded as this run's lineage: not opted out, and not consumed
+        by a succeeded run (learned into a gated adapter, or found to teach nothing; sessions of
+        a run whose candidate the gate rejected are tried again). Idempotent on resume."""
+        with self.conn.transaction():
+            self.conn.execute(
+                "INSERT INTO run_sessions (run_id, session_id)"
+                " SELECT %s, s.id FROM sessions s WHERE s.tenant_id = %s AND s.learn"
+                " AND NOT EXISTS (SELECT 1 FROM run_sessions rs JOIN learning_runs r"
+                "   ON r.id = rs.run_id WHERE rs.session_id = s.id AND r.status = 'succeeded'"
+                "   AND coalesce((r.metrics->>'sessions_consumed')::boolean, false))"
+                " AND NOT EXISTS (SELECT 1 FROM run_sessions rs WHERE rs.run_id = %s)"
+                " ORDER BY s.created_at LIMIT %s ON CONFLICT DO NOTHING",
+                (run_id, self.tenant_id, run_id, limit))
+            return self.conn.execute(
+                "SELECT s.id, s.public_id FROM run_sessions rs JOIN sessions s"
+                " ON s.id = rs.session_id WHERE rs.run_id = %s ORDER BY s.created_at",
+                (run_id,)).fetchall()
+
+    def transcript(self, session_id: Any) -> list[dict]:
+        """The session's turns in order: each turn's request messages and the response."""
+        return self.conn.execute(
+            "SELECT seq, messages, response FROM turns WHERE session_id = %s"
+            " AND status = 'completed' ORDER BY seq", (session_id,)).fetchall()
+
+    # -- what the run derived ---------------------------------------------------------------
+
+    def replace_insights(self, run_id: int, session_id: Any, insights: list[dict]) -> list[int]:
+        """Store a session's insights for this run (replacing a crashed attempt's)."""
+        with self.conn.transaction():
+            self.conn.execute("DELETE FROM insights WHERE run_id = %s AND session_id = %s",
+                              (run_id, session_id))
+            return [self.conn.execute(
+                "INSERT INTO insights (session_id, run_id, kind, text, status, reason)"
+                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                (session_id, run_id, i["kind"], i["text"], i.get("status", "active"),
+                 i.get("reason"))).fetchone()["id"] for i in insights]
+
+    def replace_practice(self, run_id: int, items: list[dict]) -> None:
+        with self.conn.transaction():
+            self.conn.execute("DELETE FROM practice_items WHERE run_id = %s", (run_id,))
+            with self.conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO practice_items (run_id, insight_id, kind, split, prompt,"
+                    " reference, checker, teacher_answers, kept, drop_reason)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    [(run_id, i.get("insight_id"), i["kind"], i["split"], i["prompt"],
+                      i.get("reference"), Jsonb(i.get("checker")),
+                      Jsonb(i.get("teacher_answers", [])), i.get("kept", True),
+                      i.get("drop_reason")) for i in items])
+
+    def earlier_insights(self, run_id: int, limit: int = 200) -> list[dict]:
+        """Active insights of earlier succeeded runs (for replay), newest first."""
+        return self.conn.execute(
+            "SELECT i.id, i.text, i.kind FROM insights i JOIN learning_runs r ON r.id = i.run_id"
+            " WHERE r.tenant_id = %s AND r.status = 'succeeded' AND r.id <> %s"
+            " AND i.status = 'active' ORDER BY i.id DESC LIMIT %s",
+            (self.tenant_id, run_id, limit)).fetchall()
+
+
+class RunReader:
+    """Async reads for the admin API."""
+
+    def __init__(self, pool, tenant_id: int = DEFAULT_TENANT_ID) -> None:
+        self.pool = pool
+        self.tenant_id = tenant_id
+
+    async def create(self, trigger: str = "manual") -> int:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "INSERT INTO learning_runs (tenant_id, trigger) VALUES (%s, %s) RETURNING id",
+                (self.tenant_id, trigger))
+            return (await cur.fetchone())["id"]
+
+    async def set_task(self, run_id: int, task_id: str) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute("UPDATE learning_runs SET task_id = %s WHERE id = %s",
+                               (task_id, run_id))
+
+    async def list(self, limit: int) -> list[dict]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT r.*, (SELECT count(*) FROM run_sessions rs WHERE rs.run_id = r.id)"
+                " AS session_count FROM learning_runs r WHERE r.tenant_id = %s"
+                " ORDER BY r.id DESC LIMIT %s", (self.tenant_id, limit))
+            return await cur.fetchall()
+
+    async def get(self, run_id: int) -> dict | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT r.*, (SELECT count(*) FROM run_sessions rs WHERE rs.run_id = r.id)"
+                " AS session_count, (SELECT array_agg(v.name) FROM adapter_versions v"
+                " WHERE v.run_id = r.id) AS adapters FROM learning_runs r"
+                " WHERE r.id = %s AND r.tenant_id = %s", (run_id, self.tenant_id))
+            return await cur.fetchone()
