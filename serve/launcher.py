@@ -1,0 +1,118 @@
+"""`make run`: the whole system on the embedded default, in one foreground process.
+
+Starts what is not configured (an embedded PostgreSQL without DATABASE_URL, a vLLM server without
+LUCID_ENGINE_URL, an embedded Redis without LUCID_BROKER_URL), a Celery worker with the nightly
+beat, applies migrations, serves the API, and prints how to talk to it. Ctrl-C stops every
+process it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from contextlib import ExitStack
+
+import uvicorn
+import uvloop
+
+from serve.app import create_app
+from serve.broker import embedded_redis
+from serve.engine_process import ChildProcess, EngineProcess, worker_command
+from serve.modelprep import ensure_default_model
+from serve.settings import ALIAS_MODEL, Settings
+from store.embedded import embedded_postgres
+from store.migrate import migrate
+
+log = logging.getLogger("lucid")
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    """The environment for a child process: the resolved settings, explicitly."""
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": settings.database_url or "", "LUCID_ENGINE_URL": settings.engine_url or "",
+        "LUCID_BROKER_URL": settings.broker_url or "", "LUCID_VAR_DIR": str(settings.var_dir),
+        "LUCID_MODEL": settings.model_path, "LUCID_MODEL_NAME": settings.base_model_id,
+    })
+    return env
+
+
+def banner(settings: Settings) -> str:
+    base = f"http://{settings.host}:{settings.port}/v1"
+    return (
+        f"\nLucid is serving {settings.base_model_id} at {base}  (Ctrl-C stops everything)\n\n"
+        "    from openai import OpenAI\n"
+        f'    client = OpenAI(base_url="{base}", api_key="unused")\n'
+        f'    print(client.chat.completions.create(model="{ALIAS_MODEL}", messages=[{{"role": '
+        '"user", "content": "Hello!"}]).choices[0].message.content)\n'
+    )
+
+
+def api_server(settings: Settings) -> uvicorn.Server:
+    config = uvicorn.Config(
+        create_app(settings), host=settings.host, port=settings.port, loop="uvloop",
+        http="httptools", log_level="warning", access_log=False, timeout_graceful_shutdown=30,
+    )
+    return uvicorn.Server(config)
+
+
+async def _serve_and_announce(server: uvicorn.Server, settings: Settings) -> None:
+    async def announce() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            await asyncio.sleep(0.05)
+        print(banner(settings), flush=True)
+
+    task = asyncio.create_task(announce())
+    await server.serve()
+    task.cancel()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)  # unwinds the ExitStack: the engine and PostgreSQL are stopped
+
+
+def run(settings: Settings | None = None) -> None:
+    """Start everything, serve until Ctrl-C or SIGTERM, then stop everything it started."""
+    settings = settings or Settings()
+    ensure_default_model(settings)
+    # uvicorn restores this handler after its own shutdown and re-raises the signal into it.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        _run(settings)
+    except KeyboardInterrupt:
+        pass
+    print("Lucid stopped.", flush=True)
+
+
+def _run(settings: Settings) -> None:
+    with ExitStack() as stack:
+        database_url = settings.database_url
+        if database_url is None:
+            database_url = stack.enter_context(embedded_postgres(settings.var_dir / "pg"))
+            print(f"PostgreSQL: embedded, data in {settings.var_dir / 'pg'}", flush=True)
+        migrate(database_url)
+        engine_url = settings.engine_url
+        if engine_url is None:
+            engine = EngineProcess(settings, settings.engine_port, settings.log_dir / "vllm.log")
+            stack.callback(engine.stop)
+            print(f"vLLM: starting {settings.model_path} (log: {engine.log_path}) ...", flush=True)
+            engine.start()
+            engine.wait_ready(settings.engine_start_timeout_s)
+            engine_url = engine.url
+        broker_url = settings.broker_url
+        if broker_url is None:
+            broker_url = stack.enter_context(embedded_redis(settings.var_dir / "redis"))
+            print(f"Redis (Celery broker): embedded, data in {settings.var_dir / 'redis'}")
+        settings = settings.model_copy(update={"database_url": database_url,
+                                               "engine_url": engine_url, "broker_url": broker_url})
+        worker = ChildProcess(worker_command(settings), child_env(settings),
+                              settings.log_dir / "worker.log")
+        stack.callback(worker.stop, 60)  # stopped before the broker and database (LIFO)
+        worker.start()
+        print(f"Celery worker + nightly beat ({settings.learn_schedule}, "
+              f"{settings.schedule_timezone}): log {worker.log_path}", flush=True)
+        uvloop.run(_serve_and_announce(api_server(settings), settings))

@@ -1,0 +1,1 @@
+"""HTTP routes, kept thin: parse, call a service object from `app.state`, return."""

@@ -1,0 +1,70 @@
+"""`make run`'s launcher: embedded PostgreSQL, the banner, Ctrl-C stopping everything, and a
+second start reusing the data. The vLLM it would start is the session's (started by the same
+EngineProcess code in conftest), so the suite starts vLLM once."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from openai import OpenAI
+
+from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.slow
+
+
+def _launch(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "serve"], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def _wait_for(log: Path, text: str, proc: subprocess.Popen[bytes], timeout_s: float = 90) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        content = log.read_text(errors="replace")
+        if text in content:
+            return content
+        if proc.poll() is not None:
+            raise AssertionError(f"launcher exited early:\n{content[-3000:]}")
+        time.sleep(0.2)
+    raise AssertionError(f"no {text!r} in:\n{log.read_text()[-3000:]}")
+
+
+def test_run_starts_embedded_postgres_serves_and_stops_on_ctrl_c_or_sigterm(api_env, tmp_path):
+    port = free_port()
+    env = {k: v for k, v in api_env.items() if k not in ("DATABASE_URL", "LUCID_DATABASE_URL")}
+    env.update({"LUCID_VAR_DIR": str(tmp_path / "var"), "LUCID_PORT": str(port)})
+    base_url = f"http://127.0.0.1:{port}/v1"
+
+    log = tmp_path / "run1.log"
+    proc = _launch(env, log)
+    banner = _wait_for(log, "Ctrl-C stops everything", proc)
+    assert base_url in banner and "from openai import OpenAI" in banner
+    with OpenAI(base_url=base_url, api_key="unused", max_retries=0) as client:
+        raw = client.chat.completions.with_raw_response.create(
+            model="lucid", messages=[{"role": "user", "content": "Hi"}], max_tokens=5)
+        session = raw.headers["x-session-id"]
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(60) == 0
+    assert "Lucid stopped." in log.read_text()
+    pg_dir = tmp_path / "var" / "pg"
+    assert (pg_dir / "PG_VERSION").exists()
+    assert not (pg_dir / "postmaster.pid").exists(), "embedded PostgreSQL left running"
+
+    log2 = tmp_path / "run2.log"
+    proc = _launch(env, log2)
+    try:
+        _wait_for(log2, "Ctrl-C stops everything", proc)
+        shown = httpx.get(f"http://127.0.0.1:{port}/admin/sessions/{session}")
+        assert shown.status_code == 200 and shown.json()["turn_count"] == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)  # what a service manager sends
+        assert proc.wait(60) == 0
+    assert not (pg_dir / "postmaster.pid").exists(), "SIGTERM left PostgreSQL running"
