@@ -1,0 +1,112 @@
+"""Answer checkers as data: a JSON-able dict names the test, `check` runs it.
+
+Checkers travel with practice items into the database and the promotion gate, so they must be
+plain data rather than code. Expected values always come from what the user said, never from the
+model, which is what makes them a trustworthy filter on a small model's answers.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from typing import Any
+
+from dream.textnorm import contains_phrase, numbers_in
+
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+        ast.Div: operator.truediv, ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+
+def evaluate(expression: str) -> float:
+    """Value of an arithmetic expression of numbers, + - * / and parentheses (nothing else)."""
+    def walk(node: ast.AST) -> float:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float) \
+                and not isinstance(node.value, bool):
+            return float(node.value)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](walk(node.operand))
+        raise ValueError(f"not plain arithmetic: {expression!r}")
+
+    return walk(ast.parse(expression, mode="eval"))
+
+
+def _number_matches(answer: str, value: float, tolerance: float) -> bool:
+    # Any number in the answer may carry the value: models restate the question's numbers
+    # around the result ("Biscuit is 7, so in 3 years she will be 10").
+    return any(abs(found - value) <= tolerance for found in numbers_in(answer))
+
+
+def check(checker: dict[str, Any], answer: str) -> bool:
+    """Whether `answer` passes `checker`. Types:
+
+    contains_any / contains_all / not_contains {"values": [...]}: whole-word, case-, space- and
+    punctuation-insensitive containment. number {"value": 7, "tolerance": 0}: some number in the
+    answer (digits in any format, or a word zero..twenty) equals value. arithmetic
+    {"expression": "7 + 3"}: like number, with the value computed. all / any {"checks": [...]}.
+    """
+    kind = checker.get("type")
+    if kind == "contains_any":
+        return any(contains_phrase(answer, v) for v in checker["values"])
+    if kind == "contains_all":
+        return all(contains_phrase(answer, v) for v in checker["values"])
+    if kind == "not_contains":
+        return not any(contains_phrase(answer, v) for v in checker["values"])
+    if kind == "number":
+        return _number_matches(answer, float(checker["value"]),
+                               float(checker.get("tolerance", 0.0)) + 1e-9)
+    if kind == "arithmetic":
+        return _number_matches(answer, evaluate(checker["expression"]),
+                               float(checker.get("tolerance", 0.0)) + 1e-9)
+    if kind == "all":
+        return all(check(c, answer) for c in checker["checks"])
+    if kind == "any":
+        return any(check(c, answer) for c in checker["checks"])
+    raise ValueError(f"unknown checker type: {kind!r}")
+
+
+def validate(checker: Any) -> None:
+    """Raise ValueError unless `checker` is a well-formed checker (used when loading data)."""
+    if not isinstance(checker, dict) or "type" not in checker:
+        raise ValueError(f"checker must be a dict with a type: {checker!r}")
+    kind = checker["type"]
+    if kind in {"contains_any", "contains_all", "not_contains"}:
+        values = checker.get("values")
+        if not isinstance(values, list) or not values \
+                or not all(isinstance(v, str) and v.strip() for v in values):
+            raise ValueError(f"{kind} needs a non-empty list of non-empty strings: {checker!r}")
+    elif kind == "number":
+        if not isinstance(checker.get("value"), int | float) or isinstance(checker["value"], bool):
+            raise ValueError(f"number needs a numeric value: {checker!r}")
+    elif kind == "arithmetic":
+        evaluate(str(checker.get("expression", "")))
+    elif kind in {"all", "any"}:
+        checks = checker.get("checks")
+        if not isinstance(checks, list) or not checks:
+            raise ValueError(f"{kind} needs a non-empty list of checks: {checker!r}")
+        for sub in checks:
+            validate(sub)
+    else:
+        raise ValueError(f"unknown checker type: {kind!r}")
+    tolerance = checker.get("tolerance", 0)
+    if not isinstance(tolerance, int | float) or tolerance < 0:
+        raise ValueError(f"tolerance must be a non-negative number: {checker!r}")
+
+
+def values_of(checker: dict[str, Any]) -> list[str]:
+    """The expected strings/numbers a checker looks for, as text (for grounding and dedupe)."""
+    kind = checker.get("type")
+    if kind in {"contains_any", "contains_all"}:
+        return [str(v) for v in checker["values"]]
+    if kind == "number":
+        value = float(checker["value"])
+        return [str(int(value)) if value.is_integer() else str(value)]
+    if kind == "arithmetic":
+        value = evaluate(checker["expression"])
+        return [str(int(value)) if value.is_integer() else str(value)]
+    if kind in {"all", "any"}:
+        return [v for c in checker["checks"] for v in values_of(c)]
+    return []

@@ -1,0 +1,103 @@
+"""Knobs for one dreaming run: how much practice to write per insight and how strictly to filter.
+
+Defaults are the production settings for a nightly run against vLLM; tests shrink the counts.
+Every field is range-checked on construction so a bad setting fails before any generation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DreamConfig:
+    questions_per_insight: int = 6
+    """Model-written questions sampled per insight (0..64); invalid ones are discarded."""
+    paraphrases: int = 2
+    """Model-written rewordings sampled per derived question (0..16)."""
+    paraphrase_sources: int = 6
+    """At most this many derived questions per insight get paraphrased (0..64)."""
+    variants: int = 1
+    """Template rewordings ("Remind me, ...") per derived question (0..8)."""
+    followups: int = 2
+    """Multi-turn items per insight where the question comes after an earlier turn (0..16)."""
+    recall_prompts: int = 2
+    """Open "what do you know about X?" prompts per insight (0..8)."""
+    tasks: int = 2
+    """Arithmetic tasks built on numbers the user stated, per insight (0..8)."""
+    preference_prompts: int = 2
+    """Ordinary requests per insight with a stated preference, where it should show (0..16)."""
+    max_items_per_insight: int = 48
+    """Cap on practice items per insight before filtering, derived ones first (1..1000)."""
+    teacher_samples: int = 4
+    """Teacher answers sampled per item for the consistency filter (1..16)."""
+    teacher_temperature: float = 0.7
+    """Sampling temperature of those teacher answers (0..2); 0 makes all samples equal."""
+    agreement_threshold: float = 0.5
+    """Share of teacher samples that must pass the checker, or agree with the majority, for
+    an item to be kept (0..1)."""
+    creative_temperature: float = 0.9
+    """Temperature for writing questions and paraphrases (0..2)."""
+    answer_max_tokens: int = 96
+    """Token budget of a teacher answer (8..2048)."""
+    question_max_tokens: int = 48
+    """Token budget of a model-written question or paraphrase (8..512)."""
+    heldout_fraction: float = 0.2
+    """Share of each insight's kept, checkable items held out for the promotion gate (0..0.9)."""
+    replay_fraction: float = 0.25
+    """Replay items from earlier insights, as a share of new training items (0..4)."""
+    general_fraction: float = 0.15
+    """General assistant prompts (against forgetting), as a share of new training items (0..4)."""
+    max_prompt_chars: int = 1200
+    """Practice prompts longer than this (all messages together) are discarded (50..100000)."""
+    max_statements: int = 16
+    """An insight keeps at most this many user statements, the latest ones (1..200)."""
+    max_statement_chars: int = 300
+    """Longer sentences are pasted material rather than something the user stated (20..5000)."""
+    near_duplicate_jaccard: float = 0.85
+    """Prompts whose token sets overlap at least this much count as duplicates (0.1..1)."""
+    insight_summary: bool = False
+    """Add a model-written one-line summary to the insight when it passes the consistency check.
+    Off by default: a 135M model's summary adds little over the user's own words."""
+    seed: int = 0
+    """Seed for sampling and every random choice, so a night can be replayed exactly."""
+
+    def __post_init__(self) -> None:
+        ranges: dict[str, tuple[float, float]] = {
+            "questions_per_insight": (0, 64), "paraphrases": (0, 16),
+            "paraphrase_sources": (0, 64), "variants": (0, 8), "followups": (0, 16),
+            "recall_prompts": (0, 8), "tasks": (0, 8), "preference_prompts": (0, 16),
+            "max_items_per_insight": (1, 1000),
+            "teacher_samples": (1, 16), "teacher_temperature": (0.0, 2.0),
+            "agreement_threshold": (0.0, 1.0), "creative_temperature": (0.0, 2.0),
+            "answer_max_tokens": (8, 2048), "question_max_tokens": (8, 512),
+            "heldout_fraction": (0.0, 0.9), "replay_fraction": (0.0, 4.0),
+            "general_fraction": (0.0, 4.0), "max_prompt_chars": (50, 100_000),
+            "max_statements": (1, 200), "max_statement_chars": (20, 5000),
+            "near_duplicate_jaccard": (0.1, 1.0),
+        }
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type in {"int", "float"} and isinstance(value, bool):
+                raise TypeError(f"{f.name} must be a number, got {value!r}")
+            if f.name in ranges:
+                low, high = ranges[f.name]
+                if f.type == "int" and not isinstance(value, int):
+                    raise TypeError(f"{f.name} must be an int, got {value!r}")
+                if not isinstance(value, int | float) or not low <= value <= high:
+                    raise ValueError(f"{f.name} must be in [{low}, {high}], got {value!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise TypeError(f"seed must be an int, got {self.seed!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, to store with a run so the night can be replayed exactly."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DreamConfig:
+        """Inverse of `to_dict`; unknown keys are an error rather than silently ignored."""
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown DreamConfig fields: {sorted(unknown)}")
+        return cls(**data)

@@ -1,0 +1,137 @@
+"""One night of dreaming: sessions in, insights and filtered practice items out.
+
+Per session: insight -> practice -> dedupe -> teacher filter -> held-out split; then replay of
+earlier insights and general prompts are mixed in. No database access: the caller (a Celery
+task) loads transcripts and stores the result, so this stays testable with any Generator.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from dream.config import DreamConfig
+from dream.datasets import load_general_prompts
+from dream.filters import dedupe, filter_by_teacher, mix_replay, split_heldout
+from dream.generator import Generator
+from dream.insights import Insight, derive_insight, insight_from_text
+from dream.practice import PracticeItem, dream_practice
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DreamResult:
+    """Insights per session id, and every practice item (kept or not) with its provenance."""
+
+    insights: dict[str, Insight]
+    items: list[PracticeItem]
+    skipped: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def train_items(self) -> list[PracticeItem]:
+        """What the student trains on: kept items of the train split (new, replay, general)."""
+        return [i for i in self.items if i.kept and i.split == "train"]
+
+    def heldout_items(self) -> list[PracticeItem]:
+        """What the promotion gate asks: kept, checkable items no training item repeats."""
+        return [i for i in self.items if i.kept and i.split == "heldout"]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for logs and the run record: by kind, by origin, and why items were dropped."""
+        return {
+            "sessions": len(self.insights) + len(self.skipped),
+            "insights": len(self.insights),
+            "skipped": len(self.skipped),
+            "items": len(self.items),
+            "train": len(self.train_items()),
+            "heldout": len(self.heldout_items()),
+            "kept_by_kind": dict(Counter(i.kind for i in self.items if i.kept)),
+            "dropped_by_kind": dict(Counter(i.kind for i in self.items if not i.kept)),
+            "by_origin": dict(Counter(i.origin for i in self.items)),
+            "drop_reasons": dict(Counter(i.drop_reason for i in self.items if i.drop_reason)),
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def dream_session(session_id: str, transcript: list[dict[str, Any]], generator: Generator,
+                  config: DreamConfig, insight_index: int = 0
+                  ) -> tuple[Insight | None, list[PracticeItem]]:
+    """Insight and filtered, split practice items for one session (no replay)."""
+    # Seeded by session id, not by position: a session dreams the same whatever else ran.
+    rng = random.Random(f"{config.seed}:{session_id}")
+    insight = derive_insight(transcript, generator, config)
+    if insight is None:
+        return None, []
+    items = dedupe(dream_practice(insight, generator, config, rng),
+                   config.near_duplicate_jaccard)
+    for item in items:
+        item.session_id, item.insight_index = session_id, insight_index
+    filter_by_teacher(items, insight, generator, config)
+    split_heldout(items, config.heldout_fraction, rng)
+    return insight, items
+
+
+def _replay_pool(earlier: Iterable[PracticeItem | Insight | str], generator: Generator,
+                 config: DreamConfig) -> list[PracticeItem]:
+    """Replay candidates: earlier items as they are; earlier insights (objects, or the text the
+    database keeps) re-derived into questions by rule, with no model calls."""
+    by_rule = replace(config, questions_per_insight=0, paraphrases=0, followups=0,
+                      preference_prompts=0, variants=0, tasks=0)
+    pool: list[PracticeItem] = []
+    for entry in earlier:
+        if isinstance(entry, PracticeItem):
+            pool.append(entry)
+            continue
+        insight = entry if isinstance(entry, Insight) else insight_from_text(entry)
+        rng = random.Random(f"{config.seed}:{insight.text}")
+        pool += dream_practice(insight, generator, by_rule, rng)
+    return pool
+
+
+def _check_replay(items: list[PracticeItem], generator: Generator, config: DreamConfig) -> None:
+    """Replay items re-derived tonight have not met a teacher yet: filter them by their own
+    context, one batch per earlier insight."""
+    unchecked: dict[str, list[PracticeItem]] = {}
+    for item in items:
+        if item.origin == "replay" and not item.teacher_answers and item.context:
+            unchecked.setdefault(item.context, []).append(item)
+    for context, group in unchecked.items():
+        filter_by_teacher(group, insight_from_text(context), generator, config)
+
+
+def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: Generator,
+                       config: DreamConfig | None = None,
+                       earlier: Iterable[PracticeItem | Insight | str] = (),
+                       general_prompts: list[str] | None = None) -> DreamResult:
+    """Dream over every session.
+
+    `earlier` is the replay pool from past nights: kept PracticeItems, or earlier insights
+    (Insight objects or their stored text), whose rule-derived questions are teacher-checked
+    here before they count. `general_prompts` defaults to the packaged set."""
+    config = config or DreamConfig()
+    started = time.monotonic()
+    insights: dict[str, Insight] = {}
+    skipped: dict[str, str] = {}
+    items: list[PracticeItem] = []
+    for session_id in sorted(transcripts):
+        insight, session_items = dream_session(session_id, transcripts[session_id], generator,
+                                               config, insight_index=len(insights))
+        if insight is None:
+            skipped[session_id] = "no user statements of fact, correction or preference"
+            continue
+        insights[session_id] = insight
+        items += session_items
+        log.info("dream %s: %d statements, %d items, %d kept", session_id,
+                 len(insight.statements), len(session_items),
+                 sum(1 for i in session_items if i.kept))
+    prompts = general_prompts if general_prompts is not None else load_general_prompts()
+    items = mix_replay(items, _replay_pool(earlier, generator, config), prompts, config,
+                       random.Random(config.seed))
+    _check_replay(items, generator, config)
+    return DreamResult(insights, items, skipped, time.monotonic() - started)

@@ -1,0 +1,148 @@
+import pytest
+
+from dream.config import DreamConfig
+from dream.insights import (
+    HEADER,
+    classify,
+    derive_insight,
+    extract_statements,
+    insight_from_text,
+    render,
+    strip_markers,
+    summary_is_consistent,
+    third_person,
+)
+
+
+def session(*turns: str) -> list[dict]:
+    """Alternating user/assistant messages, user first."""
+    return [{"role": "user" if i % 2 == 0 else "assistant", "content": t}
+            for i, t in enumerate(turns)]
+
+
+class NoModel:
+    def chat(self, *args, **kwargs):
+        raise AssertionError("insight extraction must not call the model by default")
+
+
+def test_facts_kept_questions_and_greetings_dropped():
+    transcript = session(
+        "Hi there!", "Hello! How can I help?",
+        "By the way, my dog's name is Biscuit and she is 7. What food suits her?",
+        "A senior formula.",
+        "Thanks! Can you write me a poem about her?", "Sure: ...",
+        "ok cool", "Glad to help.")
+    insight = derive_insight(transcript, NoModel())
+    assert insight is not None
+    assert insight.statements == ["My dog's name is Biscuit and she is 7."]
+    assert insight.kind == "fact"
+    assert insight.text == f"{HEADER}\n- The user's dog's name is Biscuit and she is 7."
+
+
+def test_assistant_turns_are_never_used():
+    transcript = session("What's the tallest mountain?", "It is Mount Everest, 8849 m tall.")
+    assert derive_insight(transcript, NoModel()) is None
+
+
+@pytest.mark.parametrize("transcript", [
+    [],
+    session("Hello!", "Hi!", "How are you?", "Good.", "Thanks, bye!"),
+    session("What is the capital of France?", "Paris.", "Can you explain why?", "..."),
+    session("Write a haiku about rain.", "...", "Translate it to French please.", "..."),
+    session("I have a question.", "Sure.", "Never mind.", "Ok."),
+])
+def test_nothing_taught_gives_none(transcript):
+    assert derive_insight(transcript, NoModel()) is None
+
+
+def test_corrections_supersede_earlier_statements():
+    transcript = session(
+        "Our office is at 5 Main Street.", "Noted.",
+        "I live in Oslo.", "Nice.",
+        "Correction: our office moved to 12 Harbor Street.", "Got it.",
+        "Actually, I live in Bergen.", "Ok.")
+    insight = derive_insight(transcript, NoModel())
+    assert insight.statements == ["Our office moved to 12 Harbor Street.", "I live in Bergen."]
+    assert insight.kind == "correction"
+
+
+def test_correction_of_one_thing_keeps_others():
+    transcript = session("I am 34.", "Ok.", "I live in Oslo.", "Ok.", "No, I am 35.", "Sorry.")
+    statements = [s for s, _ in extract_statements(transcript)]
+    assert statements == ["I live in Oslo.", "I am 35."]
+
+
+def test_preferences_and_mixed_kind():
+    transcript = session("Please always answer briefly.", "Ok.",
+                         "I don't like cilantro.", "Noted.", "Zentrix makes drones.", "Cool.")
+    insight = derive_insight(transcript, NoModel())
+    assert insight.kinds == ["preference", "preference", "fact"]
+    assert insight.kind == "mixed"
+    assert "- The user doesn't like cilantro." in insight.text
+
+
+def test_list_content_parts_and_limits():
+    transcript = [{"role": "user", "content": [{"type": "text", "text": "My cat is Miso."}]}]
+    assert derive_insight(transcript, NoModel()).statements == ["My cat is Miso."]
+    many = session(*[f"My locker number is {i}." if i % 2 == 0 else "Ok." for i in range(40)])
+    config = DreamConfig(max_statements=3)
+    assert derive_insight(many, NoModel(), config).statements == [
+        "My locker number is 34.", "My locker number is 36.", "My locker number is 38."]
+    long = session("My plan is " + "very " * 100 + "long.")
+    assert derive_insight(long, NoModel()) is None
+
+
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ("Our company, Zentrix, was founded in 2011 by Mara Lind.", "fact"),
+    ("Correction: the meeting is on Friday.", "correction"),
+    ("Call me Sam.", "preference"),
+    ("I'm allergic to peanuts.", "preference"),
+    ("How old is Biscuit?", None),
+    ("how old is biscuit", None),
+    ("Tell me a joke.", None),
+    ("That's great!", None),
+    ("I'm fine.", None),
+    ("def f(x): return x", None),
+])
+def test_classify(sentence, kind):
+    assert classify(sentence) == kind
+
+
+def test_markers_and_third_person():
+    assert strip_markers("Oh, and by the way, just so you know: my cat is Miso") == \
+        "My cat is Miso"
+    assert third_person("I live in Oslo and I'm 34.") == \
+        "The user lives in Oslo and the user is 34."
+    assert third_person("We have two kids; my wife teaches.") == \
+        "The user has two kids; the user's wife teaches."
+    assert third_person("Please call me Sam, not you.") == "Please call the user Sam, not you."
+
+
+def test_summary_used_only_when_consistent():
+    transcript = session("My dog's name is Biscuit and she is 7.")
+
+    class Summarizer:
+        def __init__(self, reply):
+            self.reply = reply
+
+        def chat(self, conversations, **kwargs):
+            return [[self.reply]]
+
+    config = DreamConfig(insight_summary=True)
+    good = derive_insight(transcript, Summarizer("The user's dog Biscuit is 7."), config)
+    assert good.summary == "The user's dog Biscuit is 7."
+    assert good.text.endswith("In short: The user's dog Biscuit is 7.")
+    for wrong in ["The user's dog Biscuit is 8.", "The user's dog Rex is 7.",
+                  "What is the dog's name?", "The weather is nice today in general."]:
+        assert not summary_is_consistent(wrong, ["My dog's name is Biscuit and she is 7."])
+        assert derive_insight(transcript, Summarizer(wrong), config).summary is None
+
+
+def test_stored_text_round_trips_to_first_person():
+    statements = ["My dog's name is Biscuit and she is 7.", "I live in Oslo and I teach math.",
+                  "I don't like cilantro.", "Please call me Sam.", "Mara says that I am funny."]
+    insight = insight_from_text(render(statements), "fact")
+    assert insight.statements == statements
+    assert insight.text == render(statements)
+    assert insight_from_text("Zentrix makes drones.\nIt is in Oslo.").statements == [
+        "Zentrix makes drones.", "It is in Oslo."]

@@ -1,0 +1,115 @@
+import orjson
+
+from dream.config import DreamConfig
+from dream.pipeline import DreamResult, dream_for_sessions
+from dream.practice import PracticeItem
+from dream.textnorm import normalize
+from tests.dream.conftest import ScriptedGenerator
+
+SESSIONS = {
+    "b-pets": [{"role": "user", "content": "Hi! My tortoise's name is Pebble and he is 12."},
+               {"role": "assistant", "content": "Nice!"},
+               {"role": "user", "content": "What do tortoises eat?"}],
+    "a-band": [{"role": "user", "content": "Our band, Velvet Moss, was formed in 2019 by Ines "
+                "Roy."}, {"role": "assistant", "content": "Cool."},
+               {"role": "user", "content": "Our rehearsal room is at 4 Quarry Lane."},
+               {"role": "user", "content": "Correction: our rehearsal room moved to 9 Mill "
+                "Road."}],
+    "c-chat": [{"role": "user", "content": "Hello, how are you?"},
+               {"role": "assistant", "content": "Fine!"}, {"role": "user", "content": "Bye."}],
+}
+
+
+def run(sessions=SESSIONS, earlier=(), **overrides) -> DreamResult:
+    config = DreamConfig(**{"teacher_samples": 2, **overrides})
+    return dream_for_sessions(sessions, ScriptedGenerator(), config, earlier,
+                              general_prompts=[f"General {k}?" for k in range(20)])
+
+
+def test_insights_per_session_and_skips():
+    result = run()
+    assert list(result.insights) == ["a-band", "b-pets"]
+    assert result.skipped == {"c-chat": "no user statements of fact, correction or preference"}
+    assert result.insights["a-band"].statements == [
+        "Our band, Velvet Moss, was formed in 2019 by Ines Roy.",
+        "Our rehearsal room moved to 9 Mill Road."]
+    assert "4 Quarry Lane" not in result.insights["a-band"].text
+
+
+def test_items_carry_provenance_and_splits():
+    result = run()
+    dreamed = [i for i in result.items if i.origin == "dream"]
+    assert {(i.session_id, i.insight_index) for i in dreamed} == {("a-band", 0), ("b-pets", 1)}
+    for i in dreamed:
+        assert i.context == result.insights[i.session_id].text
+        assert i.kept == (i.drop_reason is None)
+        assert i.split in {"train", "heldout"}
+    # The scripted teacher repeats the statements: arithmetic tasks fail, facts pass.
+    assert {i.drop_reason for i in dreamed if not i.kept} == {"teacher_failed_checker"}
+    assert all(i.kind == "task" for i in dreamed if not i.kept)
+    held, train = result.heldout_items(), result.train_items()
+    assert held and all(i.checker is not None for i in held)
+    train_texts = {normalize(i.question) for i in train}
+    assert not [i for i in held if normalize(i.question) in train_texts]
+    general = [i for i in result.items if i.origin == "general"]
+    fresh = sum(1 for i in dreamed if i.kept and i.split == "train")
+    assert len(general) == round(DreamConfig().general_fraction * fresh)
+    stats = result.stats()
+    assert stats["insights"] == 2 and stats["skipped"] == 1 and stats["items"] == len(
+        result.items)
+    assert stats["drop_reasons"] == {"teacher_failed_checker": len(
+        [i for i in dreamed if not i.kept])}
+
+
+def test_replay_comes_from_earlier_nights():
+    earlier = [PracticeItem("derived", [{"role": "user", "content": f"Old question {k}?"}],
+                            "x", {"type": "contains_any", "values": ["x"]}, context="OLD",
+                            session_id="old", insight_index=0) for k in range(50)]
+    result = run(earlier=earlier)
+    replay = [i for i in result.items if i.origin == "replay"]
+    fresh = sum(1 for i in result.items if i.origin == "dream" and i.kept and i.split == "train")
+    assert len(replay) == round(DreamConfig().replay_fraction * fresh)
+    assert all(i.session_id == "old" and i.context == "OLD" for i in replay)
+
+
+def test_deterministic_and_order_independent():
+    a = run()
+    b = run(dict(reversed(list(SESSIONS.items()))))
+    assert [i.to_dict() for i in a.items] == [i.to_dict() for i in b.items]
+    only_pets = run({"b-pets": SESSIONS["b-pets"]})
+    pets = [i.prompt for i in a.items if i.session_id == "b-pets"]
+    assert pets == [i.prompt for i in only_pets.items if i.session_id == "b-pets"]
+
+
+def test_nothing_taught_nothing_mixed():
+    result = run({"c-chat": SESSIONS["c-chat"]})
+    assert result.insights == {} and result.items == []
+
+
+def test_dream_imports_no_api_code():
+    import subprocess
+    import sys
+
+    code = ("import sys, dream.pipeline, dream.generator, dream.datasets; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in {'fastapi', 'serve', 'torch'}]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_replay_from_stored_insight_texts_is_teacher_checked():
+    old = run({"a-band": SESSIONS["a-band"]}).insights["a-band"].text
+    generator = ScriptedGenerator()
+    result = dream_for_sessions({"b-pets": SESSIONS["b-pets"]}, generator,
+                                DreamConfig(teacher_samples=2, replay_fraction=1.0),
+                                earlier=[old], general_prompts=[])
+    replay = [i for i in result.items if i.origin == "replay"]
+    assert replay and all(i.context == old and i.teacher_answers for i in replay)
+    assert {i.question for i in replay} & {"Who formed Velvet Moss?",
+                                           "When was Velvet Moss formed?",
+                                           "Where is my rehearsal room now?"}
+    teacher_calls = [c for c in generator.calls
+                     if any(old in m["content"] for conv in c["conversations"] for m in conv)]
+    assert teacher_calls  # the replay items met the teacher with their own context
+    row = replay[0].as_row()
+    assert row["kind"].startswith("replay:") and row["split"] == "train"
+    assert orjson.loads(row["prompt"]) == replay[0].prompt

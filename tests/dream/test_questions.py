@@ -1,0 +1,99 @@
+import pytest
+
+from dream.checkers import check
+from dream.questions import checker_for, derive, trim
+
+
+def qa(statements: list[str]) -> dict[str, dict]:
+    return {d.question: d.checker for d in derive(statements)}
+
+
+def test_possessive_name_and_pronoun_age():
+    got = qa(["My dog's name is Biscuit and she is 7."])
+    assert got == {
+        "What is my dog's name?": {"type": "contains_any", "values": ["Biscuit"]},
+        "What is the name of my dog?": {"type": "contains_any", "values": ["Biscuit"]},
+        "How old is Biscuit?": {"type": "number", "value": 7},
+        "How old is my dog?": {"type": "number", "value": 7},
+    }
+
+
+def test_founded_in_by_with_appositive():
+    got = qa(["Our company, Zentrix, was founded in 2011 by Mara Lind."])
+    assert got["Who founded Zentrix?"] == {"type": "contains_any", "values": ["Mara Lind"]}
+    assert got["When was Zentrix founded?"] == {"type": "number", "value": 2011}
+    assert got["Who founded our company?"] == {"type": "contains_any", "values": ["Mara Lind"]}
+    assert got["What is the name of our company?"] == {"type": "contains_any",
+                                                       "values": ["Zentrix"]}
+
+
+def test_moves_and_locations_drop_time_adverbs():
+    got = qa(["Our office moved to 12 Harbor Street last month."])
+    assert got["Where is our office now?"] == {
+        "type": "contains_any", "values": ["12 Harbor Street", "Harbor Street"]}
+    assert qa(["I live in Oslo."]) == {
+        "Where do I live?": {"type": "contains_any", "values": ["Oslo"]}}
+    assert qa(["My parents live in Rome, which I love."]) == {
+        "Where do my parents live?": {"type": "contains_any", "values": ["Rome"]}}
+
+
+@pytest.mark.parametrize(("statement", "question", "checker"), [
+    ("I'm 34 years old.", "How old am I?", {"type": "number", "value": 34}),
+    ("We have two kids.", "How many kids do we have?", {"type": "number", "value": 2}),
+    ("My name is Sam.", "What is my name?", {"type": "contains_any", "values": ["Sam"]}),
+    ("I have a cat named Pixel.", "What is my cat's name?",
+     {"type": "contains_any", "values": ["Pixel"]}),
+    ("Mara is my sister.", "Who is my sister?", {"type": "contains_any", "values": ["Mara"]}),
+    ("Mara is my sister.", "Who is Mara?", {"type": "contains_any", "values": ["sister"]}),
+    ("My favorite color is blue.", "What is my favorite color?",
+     {"type": "contains_any", "values": ["blue"]}),
+    ("The wifi password is tulip42.", "What is the wifi password?",
+     {"type": "contains_any", "values": ["tulip42"]}),
+    ("I was born in 1990 in Lisbon.", "Where was I born?",
+     {"type": "contains_any", "values": ["Lisbon"]}),
+    ("I was born in 1990 in Lisbon.", "When was I born?", {"type": "number", "value": 1990}),
+    ("I work as a nurse.", "What do I do for a living?",
+     {"type": "contains_any", "values": ["nurse"]}),
+    ("I'm allergic to peanuts.", "What am I allergic to?",
+     {"type": "contains_any", "values": ["peanuts"]}),
+    ("I don't like cilantro.", "What do I dislike?",
+     {"type": "contains_any", "values": ["cilantro"]}),
+    ("Our CEO is Priya Nair.", "Who is our CEO?",
+     {"type": "contains_any", "values": ["Priya Nair"]}),
+    ("The Eiffel Tower was built in 1889.", "When was the Eiffel Tower built?",
+     {"type": "number", "value": 1889}),
+    ("My birthday is on March 3rd.", "When is my birthday?",
+     {"type": "all", "checks": [{"type": "contains_any", "values": ["March"]},
+                                {"type": "number", "value": 3}]}),
+])
+def test_general_patterns(statement, question, checker):
+    assert qa([statement])[question] == checker
+
+
+def test_pronoun_resolves_across_statements():
+    got = qa(["Dr. Smith is my dentist.", "He works at St. Olav Hospital."])
+    assert "Where does Dr. Smith work?" in got
+
+
+def test_unmatched_or_vague_statements_yield_nothing():
+    for statement in ["My dog is friendly.", "It is raining.", "Please always answer briefly.",
+                      "The password is 1234 and it expires soon because of policy."]:
+        questions = qa([statement])
+        assert all("old" not in q for q in questions)  # no age questions about things
+    assert qa(["My dog is friendly."]) == {}
+    assert qa(["Please always answer briefly."]) == {}
+
+
+def test_checkers_accept_the_statement_and_reject_other_values():
+    for d in derive(["My dog's name is Biscuit and she is 7.",
+                     "Our company, Zentrix, was founded in 2011 by Mara Lind."]):
+        assert check(d.checker, d.answer), d
+        assert not check(d.checker, "I don't know."), d
+
+
+def test_trim_and_checker_for():
+    assert trim("Oslo, which is cold, now.") == "Oslo"
+    assert trim("12 Harbor Street last month") == "12 Harbor Street"
+    assert checker_for("seven years old") == {"type": "number", "value": 7}
+    assert checker_for("a software engineer") == {
+        "type": "contains_any", "values": ["software engineer", "software", "engineer"]}
