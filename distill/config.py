@@ -1,0 +1,141 @@
+"""OPSDConfig: every knob of an on-policy self-distillation run, checked on construction and saved
+beside the adapter as `opsd_config.json` so a run can be reproduced from its output folder.
+
+Defaults are production-sized; tests pass small values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+CONFIG_NAME = "opsd_config.json"
+
+# All attention and MLP projections of Llama-style models. Never embeddings or lm_head, and no
+# modules_to_save: vLLM refuses LoRA adapters that carry either.
+DEFAULT_TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+                          "down_proj")
+FORBIDDEN_TARGETS = ("embed_tokens", "lm_head", "wte", "embed_out")
+TEACHERS = ("base", "frozen_current")
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+
+
+@dataclass
+class OPSDConfig:
+    beta: float = 0.0
+    """Generalized JSD interpolation: 0 = forward KL(teacher||student), 1 = reverse KL."""
+    top_k: int | None = None
+    """None = loss over the full vocabulary; else the teacher's top-k ids plus one rest bucket."""
+    clip: float | None = None
+    """None = no cap; else each token's loss is capped at this value (> 0)."""
+    lora_r: int = 16
+    """LoRA rank (>= 1)."""
+    lora_alpha: float = 32
+    """LoRA scaling numerator (> 0); the update is scaled by lora_alpha / lora_r."""
+    lora_dropout: float = 0.0
+    """Dropout on the LoRA input during training, in [0, 1)."""
+    target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_TARGET_MODULES))
+    """Linear layers that get LoRA; never embeddings or lm_head (vLLM rejects those)."""
+    learning_rate: float = 1e-3
+    """AdamW learning rate (> 0)."""
+    steps: int = 30
+    """Optimizer steps (>= 1); each samples a fresh on-policy batch."""
+    batch_size: int = 8
+    """Practice prompts per step (>= 1), taken from shuffled passes over all examples."""
+    max_new_tokens: int = 24
+    """Tokens the student samples per prompt (>= 1)."""
+    sample_temperature: float = 1.0
+    """Temperature of the student's sampling (> 0); 1.0 samples its true distribution."""
+    teacher: str = "base"
+    """"base" = the model with adapters off, or "frozen_current" = base + init adapter, frozen."""
+    seed: int = 0
+    """Seeds batch order, sampling and LoRA initialisation (>= 0)."""
+    max_grad_norm: float | None = 1.0
+    """Gradient-norm clipping (> 0), or None for none."""
+    dtype: str = "float32"
+    """Weights dtype: "float32" (default; right on CPU) or "bfloat16"."""
+    device: str = "auto"
+    """"auto" = cuda when available, else cpu; or an explicit torch device such as "cuda:1"."""
+
+    def __post_init__(self) -> None:
+        def bad(name: str, why: str) -> ValueError:
+            return ValueError(f"OPSDConfig.{name}: {why} (got {getattr(self, name)!r})")
+
+        if not 0.0 <= self.beta <= 1.0:
+            raise bad("beta", "must be within [0, 1]")
+        if self.top_k is not None and (isinstance(self.top_k, bool) or self.top_k < 1):
+            raise bad("top_k", "must be None or an integer >= 1")
+        if self.clip is not None and not self.clip > 0:
+            raise bad("clip", "must be None or > 0")
+        if self.lora_r < 1:
+            raise bad("lora_r", "must be >= 1")
+        if not self.lora_alpha > 0:
+            raise bad("lora_alpha", "must be > 0")
+        if not 0.0 <= self.lora_dropout < 1.0:
+            raise bad("lora_dropout", "must be within [0, 1)")
+        if isinstance(self.target_modules, str) or not self.target_modules:
+            raise bad("target_modules", "must be a non-empty list of module names")
+        self.target_modules = list(self.target_modules)
+        if any(any(f in m for f in FORBIDDEN_TARGETS) for m in self.target_modules):
+            raise bad("target_modules", f"must not name embeddings or lm_head {FORBIDDEN_TARGETS}")
+        if not self.learning_rate > 0:
+            raise bad("learning_rate", "must be > 0")
+        for name in ("steps", "batch_size", "max_new_tokens"):
+            if getattr(self, name) < 1:
+                raise bad(name, "must be >= 1")
+        if not self.sample_temperature > 0:
+            raise bad("sample_temperature", "must be > 0")
+        if self.teacher not in TEACHERS:
+            raise bad("teacher", f"must be one of {TEACHERS}")
+        if self.seed < 0:
+            raise bad("seed", "must be >= 0")
+        if self.max_grad_norm is not None and not self.max_grad_norm > 0:
+            raise bad("max_grad_norm", "must be None or > 0")
+        if self.dtype not in DTYPES:
+            raise bad("dtype", f"must be one of {tuple(DTYPES)}")
+        if self.device != "auto":
+            try:
+                torch.device(self.device)
+            except (RuntimeError, TypeError) as e:
+                raise bad("device", "must be 'auto' or a torch device name") from e
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OPSDConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"OPSDConfig: unknown keys {unknown}")
+        return cls(**data)
+
+    def save(self, folder: Path) -> Path:
+        """Write `opsd_config.json` into `folder` (created if missing); return its path."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / CONFIG_NAME
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, folder: Path) -> OPSDConfig:
+        return cls.from_dict(json.loads((Path(folder) / CONFIG_NAME).read_text()))
+
+    def torch_device(self) -> torch.device:
+        return resolve_device(self.device)
+
+    def torch_dtype(self) -> torch.dtype:
+        return DTYPES[self.dtype]
+
+
+def resolve_device(name: str) -> torch.device:
+    """"auto" -> cuda when available, else cpu; anything else is taken as a torch device name."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)

@@ -1,0 +1,238 @@
+"""On-policy self-distillation (OPSD) of privileged context into a LoRA adapter, and the plain SFT
+baseline it is benchmarked against. The student (base + LoRA, no context) samples completions;
+it is trained to match, token by token, the teacher (the model with the context in its system
+prompt) on those same tokens. Call `train_opsd(base_model, examples, OPSDConfig(), out_dir)`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from peft import LoraConfig, PeftModel, get_peft_model
+
+from distill.config import OPSDConfig
+from distill.evaluate import encode_prompts, generate_ids, load_base
+from distill.loss import generalized_jsd
+from dream.practice import teacher_chat
+
+REPORT_NAME = "train_report.json"
+
+OnStep = Callable[[int, int, float], None]
+
+
+@dataclass(frozen=True)
+class PracticeExample:
+    prompt: list[dict]
+    """Chat messages the student sees, e.g. [{"role": "user", "content": "..."}]."""
+    context: str = ""
+    """Privileged text only the teacher sees; "" for replay prompts, where the teacher is just the
+    model, which holds the student near it on general requests (against forgetting)."""
+
+
+def teacher_messages(example: PracticeExample) -> list[dict]:
+    """The teacher's chat: the prompt with the context as (or ahead of) its system message."""
+    return teacher_chat(example.prompt, example.context)
+
+
+@dataclass
+class TrainReport:
+    method: str
+    """"opsd" or "sft"."""
+    steps: int
+    losses: list[float]
+    """Training loss of each step, in order."""
+    seconds: float
+    examples: int
+    """Number of practice examples given."""
+
+    def save(self, folder: Path) -> None:
+        (Path(folder) / REPORT_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+
+class _Run:
+    """The model with a trainable LoRA adapter, its teacher view, and the encoded examples."""
+
+    def __init__(self, base_model: str, examples: list[PracticeExample], config: OPSDConfig,
+                 init_adapter: Path | None) -> None:
+        if not examples:
+            raise ValueError("train needs at least one PracticeExample")
+        self.config = config
+        torch.manual_seed(config.seed)  # LoRA initialisation and sampling
+        self.order = random.Random(config.seed)
+        base, self.tokenizer = load_base(base_model, config.dtype, config.device)
+        self.device = config.torch_device()
+        self.frozen_teacher = init_adapter is not None and config.teacher == "frozen_current"
+        if init_adapter is None:
+            lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha,
+                              lora_dropout=config.lora_dropout,
+                              target_modules=list(config.target_modules), task_type="CAUSAL_LM")
+            self.model = get_peft_model(base, lora)
+        else:
+            # The new adapter starts as a copy of the current one; with "frozen_current" a second,
+            # frozen copy is the teacher, so the student learns on top of what it already knows.
+            self.model = PeftModel.from_pretrained(base, str(init_adapter), is_trainable=True)
+            self._check_shape(self.model.peft_config["default"], init_adapter)
+            if self.frozen_teacher:
+                self.model.load_adapter(str(init_adapter), adapter_name="teacher",
+                                        is_trainable=False)
+                self.model.set_adapter("default")
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        # No weight decay: it would pull the adapter towards zero, i.e. towards forgetting.
+        self.optimizer = torch.optim.AdamW(self.params, lr=config.learning_rate, weight_decay=0.0)
+        self.examples = examples
+        self.student_ids = encode_prompts(self.tokenizer, [e.prompt for e in examples])
+        self.teacher_ids = encode_prompts(self.tokenizer, [teacher_messages(e) for e in examples])
+        self.queue: list[int] = []
+
+    def _check_shape(self, peft_config, init_adapter: Path) -> None:
+        have = (peft_config.r, sorted(peft_config.target_modules))
+        want = (self.config.lora_r, sorted(self.config.target_modules))
+        if have != want:
+            raise ValueError(f"init_adapter {init_adapter} has (r, target_modules) {have}, "
+                             f"but the config asks for {want}")
+
+    def next_batch(self) -> list[int]:
+        """Example indices: shuffled passes over all examples, so each is used equally often."""
+        batch = []
+        while len(batch) < self.config.batch_size:
+            if not self.queue:
+                self.queue = list(range(len(self.examples)))
+                self.order.shuffle(self.queue)
+            batch.append(self.queue.pop())
+        return batch
+
+    @contextmanager
+    def teacher(self) -> Iterator[None]:
+        """Within: the model is the teacher (adapters off, or the frozen current adapter)."""
+        if self.frozen_teacher:
+            self.model.set_adapter("teacher", inference_mode=True)
+            try:
+                yield
+            finally:
+                self.model.set_adapter("default")  # also makes "default" trainable again
+        else:
+            with self.model.disable_adapter():
+                yield
+
+    def generate(self, prompt_ids: list[list[int]], do_sample: bool) -> list[list[int]]:
+        return generate_ids(self.model, self.tokenizer, prompt_ids, self.config.max_new_tokens,
+                            do_sample=do_sample, temperature=self.config.sample_temperature,
+                            batch_size=len(prompt_ids))
+
+    def completion_logits(self, prompt_ids: list[list[int]],
+                          completions: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits predicting each completion token [batch, L, vocab] and the token mask [batch, L].
+
+        Rows are laid out as left-padded prompt then right-padded completion, so completion
+        token j sits in the same column of every row, whatever the prompt lengths.
+        """
+        width_p = max(len(p) for p in prompt_ids)
+        width_c = max(len(c) for c in completions)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.full((len(prompt_ids), width_p + width_c), pad, dtype=torch.long)
+        attn = torch.zeros_like(ids)
+        mask = torch.zeros((len(prompt_ids), width_c), dtype=torch.long)
+        for i, (p, c) in enumerate(zip(prompt_ids, completions, strict=True)):
+            ids[i, width_p - len(p):width_p + len(c)] = torch.tensor(p + c, dtype=torch.long)
+            attn[i, width_p - len(p):width_p + len(c)] = 1
+            mask[i, :len(c)] = 1
+        pos = (attn.cumsum(-1) - 1).clamp(min=0)
+        # Only the last width_c + 1 positions go through lm_head: the vocab-sized logits of the
+        # prompt are never needed. The very last position predicts past the completion: dropped.
+        out = self.model(input_ids=ids.to(self.device), attention_mask=attn.to(self.device),
+                         position_ids=pos.to(self.device), logits_to_keep=width_c + 1)
+        return out.logits[:, :-1], mask.to(self.device)
+
+    def save(self, out_dir: Path) -> None:
+        # Only the student: a loaded "teacher" copy must not end up in the published folder.
+        self.model.save_pretrained(str(out_dir), selected_adapters=["default"])
+
+
+def _opsd_loss(run: _Run, batch: list[int]) -> torch.Tensor:
+    cfg = run.config
+    student_prompts = [run.student_ids[i] for i in batch]
+    completions = run.generate(student_prompts, do_sample=True)  # on-policy: the student's own
+    with torch.no_grad(), run.teacher():
+        teacher_logits, mask = run.completion_logits([run.teacher_ids[i] for i in batch],
+                                                     completions)
+    run.model.train()
+    student_logits, _ = run.completion_logits(student_prompts, completions)
+    loss, _ = generalized_jsd(student_logits, teacher_logits, mask, cfg.beta, cfg.top_k, cfg.clip)
+    return loss
+
+
+def _sft_loss_fn() -> Callable[[_Run, list[int]], torch.Tensor]:
+    """Cross-entropy on the teacher's greedy answers; they never change, so each is made once."""
+    answers: dict[int, list[int]] = {}
+
+    def loss_fn(run: _Run, batch: list[int]) -> torch.Tensor:
+        missing = sorted({i for i in batch if i not in answers})
+        if missing:
+            with run.teacher():
+                made = run.generate([run.teacher_ids[i] for i in missing], do_sample=False)
+            answers.update(zip(missing, made, strict=True))
+        targets = [answers[i] for i in batch]
+        run.model.train()
+        logits, mask = run.completion_logits([run.student_ids[i] for i in batch], targets)
+        labels = torch.zeros(mask.shape, dtype=torch.long)
+        for row, t in enumerate(targets):
+            labels[row, :len(t)] = torch.tensor(t, dtype=torch.long)
+        nll = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2),
+                                                labels.to(logits.device), reduction="none")
+        return (nll * mask).sum() / mask.sum()
+
+    return loss_fn
+
+
+def _train(method: str, loss_fn: Callable[[_Run, list[int]], torch.Tensor], base_model: str,
+           examples: list[PracticeExample], config: OPSDConfig, out_dir: Path,
+           init_adapter: Path | None, on_step: OnStep | None) -> TrainReport:
+    started = time.monotonic()
+    run = _Run(base_model, examples, config, init_adapter)
+    losses: list[float] = []
+    for step in range(1, config.steps + 1):
+        loss = loss_fn(run, run.next_batch())
+        run.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(run.params, config.max_grad_norm)
+        run.optimizer.step()
+        losses.append(float(loss.detach()))
+        if on_step is not None:
+            on_step(step, config.steps, losses[-1])
+    run.model.eval()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run.save(out_dir)
+    config.save(out_dir)
+    report = TrainReport(method=method, steps=config.steps, losses=losses,
+                         seconds=round(time.monotonic() - started, 3), examples=len(examples))
+    report.save(out_dir)
+    return report
+
+
+def train_opsd(base_model: str, examples: list[PracticeExample], config: OPSDConfig,
+               out_dir: Path, init_adapter: Path | None = None,
+               on_step: OnStep | None = None) -> TrainReport:
+    """Distil each example's context into a LoRA adapter saved in out_dir (peft format, plus
+    opsd_config.json and train_report.json). init_adapter: continue from that adapter's weights.
+    on_step(step, total, loss) runs after each step, step counting from 1."""
+    return _train("opsd", _opsd_loss, base_model, examples, config, out_dir, init_adapter,
+                  on_step)
+
+
+def train_sft(base_model: str, examples: list[PracticeExample], config: OPSDConfig,
+              out_dir: Path, init_adapter: Path | None = None,
+              on_step: OnStep | None = None) -> TrainReport:
+    """Baseline: the teacher (with context) answers each prompt greedily once; the student is
+    trained with cross-entropy on those answers (prompt masked). Same outputs as train_opsd;
+    beta, top_k, clip and sample_temperature are unused."""
+    return _train("sft", _sft_loss_fn(), base_model, examples, config, out_dir,
+                  init_adapter, on_step)

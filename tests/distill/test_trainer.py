@@ -1,0 +1,155 @@
+"""OPSD on the real SmolLM2 (CPU, a few steps): the student moves towards the teacher with context,
+the adapter folder is what vLLM and peft load, and training can continue from an adapter."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from distill.config import CONFIG_NAME, OPSDConfig
+from distill.evaluate import encode_prompts, generate_ids, load_for_eval
+from distill.loss import generalized_jsd
+from distill.trainer import (
+    REPORT_NAME,
+    PracticeExample,
+    TrainReport,
+    teacher_messages,
+    train_opsd,
+    train_sft,
+)
+
+MODEL = str(Path(__file__).resolve().parents[2] / "var" / "models" / "SmolLM2-135M-Instruct")
+FACT = "Zorvath Pellington is a lighthouse keeper who lives on the island of Quenby."
+QUESTIONS = ["Who is Zorvath Pellington?", "What does Zorvath Pellington do for a living?",
+             "Where does Zorvath Pellington live?", "Tell me about Zorvath Pellington."]
+EXAMPLES = [PracticeExample([{"role": "user", "content": q}], FACT) for q in QUESTIONS]
+SMALL = {"steps": 6, "batch_size": 4, "max_new_tokens": 16, "learning_rate": 1e-3, "lora_r": 8,
+         "lora_alpha": 16}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One intra-op thread: on this shared 2-core machine, two OpenMP threads competing with
+    other processes for a core run up to ten times slower; one thread costs at most 2x when idle."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def user(text):
+    return [{"role": "user", "content": text}]
+
+
+def test_teacher_messages_adds_the_context_as_system_prompt():
+    example = PracticeExample(user("Where do I live?"), "  The user lives in Quenby.\n")
+    messages = teacher_messages(example)
+    assert messages[0]["role"] == "system"
+    assert messages[0]["content"].endswith("The user lives in Quenby.")
+    assert messages[1:] == user("Where do I live?")
+    assert example.prompt == user("Where do I live?")  # the student's prompt is untouched
+
+
+def test_teacher_messages_merges_into_an_existing_system_prompt():
+    prompt = [{"role": "system", "content": "Answer in French."}] + user("Where do I live?")
+    messages = teacher_messages(PracticeExample(prompt, "The user lives in Quenby."))
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert messages[0]["content"].endswith("Answer in French.")
+    assert "The user lives in Quenby." in messages[0]["content"]
+    assert prompt[0]["content"] == "Answer in French."
+
+
+def test_teacher_messages_without_context_is_the_prompt():
+    assert teacher_messages(PracticeExample(user("Hi"), "")) == user("Hi")
+    assert teacher_messages(PracticeExample(user("Hi"), "  \n")) == user("Hi")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("opsd") / "adapter"
+    calls = []
+    config = OPSDConfig(**SMALL)
+    report = train_opsd(MODEL, EXAMPLES, config, out,
+                         on_step=lambda step, total, loss: calls.append((step, total, loss)))
+    return out, config, report, calls
+
+
+@pytest.mark.slow
+def test_run_writes_a_servable_adapter_and_reports_each_step(trained):
+    out, config, report, calls = trained
+    assert (out / "adapter_model.safetensors").is_file()
+    adapter_config = json.loads((out / "adapter_config.json").read_text())
+    assert adapter_config["r"] == 8
+    assert not adapter_config.get("modules_to_save")
+    assert set(adapter_config["target_modules"]) == set(config.target_modules)
+    assert OPSDConfig.load(out) == config and (out / CONFIG_NAME).is_file()
+    saved = json.loads((out / REPORT_NAME).read_text())
+    assert isinstance(report, TrainReport) and saved["losses"] == report.losses
+    assert (report.steps, report.examples, report.method) == (6, 4, "opsd")
+    assert [(s, t) for s, t, _ in calls] == [(i, 6) for i in range(1, 7)]
+    assert [loss for _, _, loss in calls] == report.losses
+    assert all(loss >= 0 for loss in report.losses) and report.seconds > 0
+
+
+def mean_kl_to_teacher(student, teacher, tokenizer, answers):
+    """Forward KL(teacher with context || student without) on fixed completions."""
+    total = 0.0
+    for example, completion in zip(EXAMPLES, answers, strict=True):
+        logits = []
+        for model, prompt in ((student, example.prompt), (teacher, teacher_messages(example))):
+            ids = encode_prompts(tokenizer, [prompt])[0]
+            with torch.no_grad():
+                out = model(torch.tensor([ids + completion])).logits
+            logits.append(out[:, len(ids) - 1:-1])
+        loss, _ = generalized_jsd(logits[0], logits[1], torch.ones(1, len(completion)), beta=0.0)
+        total += loss.item()
+    return total / len(answers)
+
+
+@pytest.mark.slow
+def test_student_moves_towards_the_teacher_and_the_adapter_changes_outputs(trained):
+    out, *_ = trained
+    base, tokenizer = load_for_eval(MODEL, None, device="cpu")
+    tuned, _ = load_for_eval(MODEL, out, device="cpu")
+    # A fixed batch the training never saw as such: the teacher's own greedy answers.
+    answers = generate_ids(base, tokenizer,
+                           encode_prompts(tokenizer, [teacher_messages(e) for e in EXAMPLES]), 16)
+    before = mean_kl_to_teacher(base, base, tokenizer, answers)
+    after = mean_kl_to_teacher(tuned, base, tokenizer, answers)
+    assert after < 0.8 * before, (before, after)
+    ids = torch.tensor(encode_prompts(tokenizer, [user("Who is Zorvath Pellington?")]))
+    with torch.no_grad():
+        assert not torch.allclose(base(ids).logits, tuned(ids).logits, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_training_continues_from_an_adapter(trained, tmp_path):
+    init = trained[0]
+    # Replay prompts (no context): with the current adapter as frozen teacher, the student starts
+    # as an exact copy of it, so the first loss is zero ...
+    replay = [PracticeExample(user(q)) for q in QUESTIONS[:2]]
+    small = SMALL | {"steps": 1, "batch_size": 2}
+    same = train_opsd(MODEL, replay, OPSDConfig(**small, teacher="frozen_current"),
+                      tmp_path / "same", init_adapter=init)
+    assert same.losses[0] < 1e-5
+    # ... while against the base model it starts where the adapter left off, away from base.
+    moved = train_opsd(MODEL, replay, OPSDConfig(**small, teacher="base"), tmp_path / "moved",
+                       init_adapter=init)
+    assert moved.losses[0] > 1e-3
+    saved = json.loads((tmp_path / "same" / "adapter_config.json").read_text())
+    assert saved["r"] == 8 and not saved.get("modules_to_save")
+    assert not any("teacher" in p.name for p in (tmp_path / "same").rglob("*"))
+    with pytest.raises(ValueError, match="init_adapter"):
+        train_opsd(MODEL, replay, OPSDConfig(**small | {"lora_r": 4}), tmp_path / "bad",
+                   init_adapter=init)
+
+
+@pytest.mark.slow
+def test_sft_baseline_fits_the_teachers_answers(tmp_path):
+    config = OPSDConfig(**SMALL | {"steps": 3})
+    report = train_sft(MODEL, EXAMPLES, config, tmp_path / "sft")
+    assert report.method == "sft" and len(report.losses) == 3
+    # The batch is all four examples every step, with fixed targets: the loss must fall.
+    assert report.losses[-1] < report.losses[0]
+    assert (tmp_path / "sft" / "adapter_model.safetensors").is_file()
