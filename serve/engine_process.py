@@ -42,7 +42,18 @@ def vllm_command(settings: Settings, port: int) -> list[str]:
         "--host", "127.0.0.1",
         "--port", str(port),
         "--disable-uvicorn-access-log",
+        *([] if _chunked_prefill_safe() else [
+            # vLLM's CPU runner crashes the whole engine ("CPU Generator does not use offset")
+            # when a request with a `seed` is prefilled in chunks. Whole prefills avoid it.
+            "--no-enable-chunked-prefill",
+            "--max-num-batched-tokens", str(max(settings.max_model_len, 2048)),
+        ]),
     ]
+
+
+def _chunked_prefill_safe() -> bool:
+    """Chunked prefill with seeded sampling needs a CUDA generator: true on NVIDIA machines."""
+    return Path("/dev/nvidiactl").exists()
 
 
 def vllm_env(settings: Settings) -> dict[str, str]:

@@ -211,3 +211,22 @@ def test_admin_lists_sessions_newest_first_and_shows_transcript(client, api):
     assert missing.status_code == 404 and missing.json()["error"]["param"] == "session_id"
     bad_page = httpx.get(f"{api.url}/admin/sessions", params={"limit": 0})
     assert bad_page.status_code == 400 and bad_page.json()["error"]["param"] == "limit"
+
+
+def test_many_seeded_requests_at_once_leave_the_engine_alive(api):
+    """vLLM's CPU runner dies when a request with a `seed` is prefilled in chunks; the launcher
+    starts it with whole prefills. 24 seeded prompts of ~300 tokens overflow one step's budget."""
+    import asyncio
+
+    words = " ".join(["apple banana cherry grape"] * 70)
+
+    async def burst() -> list[str]:
+        async with openai.AsyncOpenAI(base_url=f"{api.url}/v1", api_key="x", max_retries=0,
+                                      timeout=120) as client:
+            replies = await asyncio.gather(*[client.chat.completions.create(
+                model="lucid", messages=[{"role": "user", "content": f"{i} {words}"}], seed=i,
+                temperature=0.9, max_tokens=4, metadata={"learn": "false"}) for i in range(24)])
+        return [r.choices[0].finish_reason for r in replies]
+
+    assert set(asyncio.run(burst())) <= {"stop", "length"}
+    assert httpx.get(f"{api.url}/health").status_code == 200
