@@ -14,11 +14,11 @@ from typing import Any
 class DreamConfig:
     questions_per_insight: int = 6
     """Model-written questions sampled per insight (0..64); invalid ones are discarded."""
-    paraphrases: int = 2
+    paraphrases: int = 3
     """Model-written rewordings sampled per derived question (0..16)."""
     paraphrase_sources: int = 6
     """At most this many derived questions per insight get paraphrased (0..64)."""
-    variants: int = 1
+    variants: int = 3
     """Template rewordings ("Remind me, ...") per derived question (0..8)."""
     followups: int = 2
     """Multi-turn items per insight where the question comes after an earlier turn (0..16)."""
@@ -32,7 +32,7 @@ class DreamConfig:
     """Cap on practice items per insight before filtering, derived ones first (1..1000)."""
     teacher_samples: int = 4
     """Teacher answers sampled per item for the consistency filter (1..16)."""
-    teacher_temperature: float = 0.7
+    teacher_temperature: float = 0.3
     """Sampling temperature of those teacher answers (0..2); 0 makes all samples equal."""
     agreement_threshold: float = 0.5
     """Share of teacher samples that must pass the checker, or agree with the majority, for
@@ -47,7 +47,7 @@ class DreamConfig:
     """Share of each insight's kept, checkable items held out for the promotion gate (0..0.9)."""
     replay_fraction: float = 0.25
     """Replay items from earlier insights, as a share of new training items (0..4)."""
-    general_fraction: float = 0.15
+    general_fraction: float = 0.5
     """General assistant prompts (against forgetting), as a share of new training items (0..4)."""
     max_prompt_chars: int = 1200
     """Practice prompts longer than this (all messages together) are discarded (50..100000)."""

@@ -177,7 +177,8 @@ def _conjugate(verb: str) -> str:
     return verb + "s"
 
 
-_ADVERBS = r"(?:(?:also|really|just|usually|always|never|often|still|now|recently|actually)\s+)*"
+_ADVERBS = (r"(?:(?:also|really|just|usually|always|never|often|still|now|recently|actually"
+            r"|finally)\s+)*")
 
 
 def third_person(statement: str) -> str:

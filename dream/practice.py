@@ -336,7 +336,7 @@ def _model_question_items(insight: Insight, generator: Generator,
 
 def dream_practice(insight: Insight, generator: Generator, config: DreamConfig,
                    rng: random.Random) -> list[PracticeItem]:
-    """Practice items for one insight, derived ones first, capped and with the context set."""
+    """Practice items for one insight, with the context set, capped across kinds."""
     derived = derive(insight.statements)
     items = _derived_items(derived, config, rng)
     items += _recall_items(derived, config, rng)
@@ -349,4 +349,19 @@ def dream_practice(insight: Insight, generator: Generator, config: DreamConfig,
             if sum(len(m["content"]) for m in i.prompt) <= config.max_prompt_chars]
     for item in kept:
         item.context = insight.text
-    return kept[: config.max_items_per_insight]
+    return _capped(kept, config.max_items_per_insight)
+
+
+def _capped(items: list[PracticeItem], cap: int) -> list[PracticeItem]:
+    """At most `cap` items, taken round-robin across kinds (each kind in its own order), so a
+    long list of one kind never crowds the others out."""
+    by_kind: dict[str, list[PracticeItem]] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item)
+    queues = list(by_kind.values())
+    out: list[PracticeItem] = []
+    while len(out) < cap and any(queues):
+        for queue in queues:
+            if queue and len(out) < cap:
+                out.append(queue.pop(0))
+    return out

@@ -39,6 +39,15 @@ _GENERIC = {"company", "thing", "person", "place", "kind", "type", "one", "lot",
 _ADJECTIVE = re.compile(r"^(?:\w+(?:ly|ful|ous|ive|able|ible|al|ic|ish|less|ent|ant|y)|big|small|"
                         r"old|new|tall|short|good|bad|nice|great|fine|busy|tired|sick|ready|sure|"
                         r"sad|late|early|open|closed|smart|fast|slow|cute|quiet|loud|young|done)$")
+_PLACE_KIND = r"(?:the |a |an )?(?:small |little |big )?(?:town|city|village|country|region|" \
+              r"state|province|county|island|valley|neighbou?rhood|district) of"
+# Past tenses a fallback question needs in their base form ("grew up" -> "did ... grow up").
+_IRREGULAR = {"grew": "grow", "went": "go", "met": "meet", "spent": "spend", "took": "take",
+              "bought": "buy", "found": "find", "left": "leave", "came": "come", "got": "get",
+              "made": "make", "saw": "see", "wrote": "write", "ran": "run", "taught": "teach",
+              "studied": "study", "kept": "keep", "began": "begin", "learned": "learn",
+              "learnt": "learn", "built": "build", "sold": "sell", "drove": "drive",
+              "flew": "fly", "lived": "live", "worked": "work", "stayed": "stay"}
 _ACTIVE = {"founded": "founded", "co-founded": "co-founded", "cofounded": "co-founded",
            "established": "established", "started": "started", "created": "created",
            "built": "built", "invented": "invented", "written": "wrote", "designed": "designed",
@@ -161,7 +170,8 @@ def _creation(subj: str, verb: str, rest: str) -> list[Derived]:
     out: list[Derived] = []
     by = re.search(r"\bby ([^,]+?)(?= in \b| on \b|$)", rest)
     year = re.search(r"\bin (\d{4})\b", rest)
-    place = re.search(r"\bin ((?:the )?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)", rest)
+    place = re.search(rf"\bin (?:{_PLACE_KIND} )?((?:the )?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)",
+                      rest)
     for np in _aliases(subj):
         be = "were" if _plural(np) else "was"
         if verb == "born":
@@ -212,6 +222,38 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
     return out
 
 
+def _base_form(past: str) -> str:
+    """"grew" -> "grow", "studied" -> "study", "moved" -> "move", "stopped" -> "stop"."""
+    if past in _IRREGULAR:
+        return _IRREGULAR[past]
+    if past.endswith("ied"):
+        return past[:-3] + "y"
+    stem = past[:-2]
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+        return stem[:-1]
+    return stem + "e" if stem.endswith(("v", "c", "z", "s")) else stem
+
+
+def _place_of_action(c: str) -> list[Derived]:
+    """"My grandmother grew up in Tallowmere" -> "Where did my grandmother grow up?": a past or
+    present verb (with an optional particle) whose place is a capitalised name."""
+    c = trim(c)
+    m = re.match(rf"^(I|we|(?:[Mm]y|[Oo]ur) [\w'-]+(?: [\w'-]+)??|[A-Z][\w'-]+) "
+                 rf"(?:also |still |just )?"
+                 rf"([a-z]+)( up| out| back| over)? (?:in|at|near|from) (?:{_PLACE_KIND} )?"
+                 r"((?:the )?[A-Z][\w'&-]*(?:\s+[A-Z&][\w'-]*)*)$", c)
+    if not m or m.group(2) in {"is", "are", "am", "was", "were", "be", "been", "has", "have"}:
+        return []
+    np, verb, particle = _np(m.group(1)), m.group(2), m.group(3) or ""
+    if verb in _IRREGULAR or verb.endswith("ed"):
+        base, aux = _base_form(verb), "did"
+    elif verb.endswith("s") and np not in {"I", "we"}:
+        base, aux = verb[:-1], "does"
+    else:
+        base, aux = verb, _do(np)
+    return [_q(f"Where {aux} {np} {base}{particle}?", m.group(4), np, "place", verb=base)]
+
+
 def _clause(clause: str) -> list[Derived]:
     """Questions for one clause; the first pattern family that matches wins."""
     c = clause.strip(" .!;,")
@@ -219,7 +261,8 @@ def _clause(clause: str) -> list[Derived]:
         name = m.group(1) or m.group(2)
         return [_q("What is my name?", name, "I", "name"),
                 _q("What should you call me?", name, "I", "name")]
-    if m := re.match(r"^(.+?)'s name is (.+)$|^(.+?) (?:is|was) (?:called|named) (.+)$", c, re.I):
+    if m := re.match(r"^(.+?)'s name is (.+)$|^(.+?)(?: is|'s| was) (?:called|named) (.+)$", c,
+                     re.I):
         owner, name = _np(m.group(1) or m.group(3)), m.group(2) or m.group(4)
         return [_q(f"What is {_possessive(owner)} name?", name, owner, "name", alias=trim(name)),
                 _q(f"What is the name of {owner}?", name, owner, "name", alias=trim(name))]
@@ -268,6 +311,21 @@ def _clause(clause: str) -> list[Derived]:
     if m := re.match(rf"^(.+?){_IS} allergic to (.+)$", c, re.I):
         np = _np(m.group(1))
         return [_q(f"What {_be(np)} {np} allergic to?", m.group(2), np, "allergy")]
+    if m := re.match(r"^(I|[Ww]e) (call|named|name|nicknamed) (?:(?:my|our|the|this|"
+                     r"that) )?([\w\s-]+?) (?:simply )?([A-Z][\w'-]*(?:\s+[A-Z&][\w'-]*)*)$", c):
+        np, thing = _np(m.group(1)), f"{_possessive(_np(m.group(1)))} {m.group(3)}"
+        return [_q(f"What {_do(np)} {np} call {thing}?", m.group(4), thing, "name"),
+                _q(f"What is the name of {thing}?", m.group(4), thing, "name",
+                   alias=trim(m.group(4)))]
+    if m := re.match(r"^(.+?) (?:a|an|the) ([\w\s-]+?) (?:that|which) (I|we) (?:call|named) "
+                     r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)$", c):
+        np = _np(m.group(3))
+        thing = f"{_possessive(np)} {m.group(2).split()[-1]}"
+        return [_q(f"What {_do(np)} {np} call {thing}?", m.group(4), thing, "name"),
+                _q(f"What is the name of {thing}?", m.group(4), thing, "name",
+                   alias=trim(m.group(4)))]
+    if found := _place_of_action(c):
+        return found
     # A spelled-out copula first: in "Mara's brother is Tom" the "'s" is a possessive.
     if m := re.match(r"^(.+?) (is|are|am|was|were) (.+)$", c) or \
             re.match(r"^(.+?)('s|'m|'re) (.+)$", c):
@@ -294,7 +352,10 @@ def derive(statements: list[str]) -> list[Derived]:
                 referents = list(dict.fromkeys(named + [found[0].subject]))
                 referents = [r for r in referents if r not in {"I", "we"}]
             elif not pronoun:
-                referents = []
+                # "I finally named my sailboat. She's called ...": the thing just mentioned.
+                mentioned = re.search(r"\b(my|our) ([a-z][\w-]*)\b", part, re.I)
+                referents = [f"{mentioned.group(1).lower()} {mentioned.group(2)}"] \
+                    if mentioned else []
             out += found
     seen: set[str] = set()
     return [d for d in out if not (d.question.lower() in seen or seen.add(d.question.lower()))]

@@ -53,7 +53,7 @@ def test_items_carry_provenance_and_splits():
     assert not [i for i in held if normalize(i.question) in train_texts]
     general = [i for i in result.items if i.origin == "general"]
     fresh = sum(1 for i in dreamed if i.kept and i.split == "train")
-    assert len(general) == round(DreamConfig().general_fraction * fresh)
+    assert len(general) == min(20, round(DreamConfig().general_fraction * fresh))  # 20 given
     stats = result.stats()
     assert stats["insights"] == 2 and stats["skipped"] == 1 and stats["items"] == len(
         result.items)

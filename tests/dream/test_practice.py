@@ -56,7 +56,8 @@ def test_practice_is_deterministic_and_capped(insight):
     assert [i.prompt for i in a] == [i.prompt for i in b]
     capped = dream_practice(insight, ScriptedGenerator(),
                             DreamConfig(max_items_per_insight=5), random.Random(7))
-    assert [i.kind for i in capped] == ["derived"] * 5
+    # The cap takes kinds in turn, so one prolific kind cannot crowd out the rest.
+    assert len(capped) == 5 and len({i.kind for i in capped}) == 5
     short = dream_practice(insight, ScriptedGenerator(),
                            DreamConfig(max_prompt_chars=60), random.Random(7))
     assert short and all(sum(len(m["content"]) for m in i.prompt) <= 60 for i in short)

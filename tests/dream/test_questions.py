@@ -65,6 +65,16 @@ def test_moves_and_locations_drop_time_adverbs():
     ("My birthday is on March 3rd.", "When is my birthday?",
      {"type": "all", "checks": [{"type": "contains_any", "values": ["March"]},
                                 {"type": "number", "value": 3}]}),
+    ("My grandmother grew up in Tallowmere, a village in the hills.",
+     "Where did my grandmother grow up?", {"type": "contains_any", "values": ["Tallowmere"]}),
+    ("My older brother studied in Prague.", "Where did my older brother study?",
+     {"type": "contains_any", "values": ["Prague"]}),
+    ("I was born in the town of Osterlay.", "Where was I born?",
+     {"type": "contains_any", "values": ["Osterlay"]}),
+    ("I drive a green Volvo that I call Old Fennick.", "What do I call my Volvo?",
+     {"type": "contains_any", "values": ["Old Fennick"]}),
+    ("We call our boat Sea Biscuit.", "What do we call our boat?",
+     {"type": "contains_any", "values": ["Sea Biscuit"]}),
 ])
 def test_general_patterns(statement, question, checker):
     assert qa([statement])[question] == checker
@@ -73,6 +83,11 @@ def test_general_patterns(statement, question, checker):
 def test_pronoun_resolves_across_statements():
     got = qa(["Dr. Smith is my dentist.", "He works at St. Olav Hospital."])
     assert "Where does Dr. Smith work?" in got
+
+
+def test_a_pronoun_can_refer_to_something_just_mentioned():
+    got = qa(["I finally named my sailboat.", "She's called the Marigold Drift."])
+    assert "What is the name of my sailboat?" in got
 
 
 def test_unmatched_or_vague_statements_yield_nothing():
