@@ -71,6 +71,19 @@ async def _serve_and_announce(server: uvicorn.Server, settings: Settings) -> Non
     task.cancel()
 
 
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per engine call: too chatty
+
+
+def serve_api(settings: Settings | None = None) -> None:
+    """One API replica against the database and engine the settings name (no children)."""
+    settings = settings or Settings()
+    if not settings.database_url or not settings.engine_url:
+        raise ValueError("an API replica needs DATABASE_URL and LUCID_ENGINE_URL")
+    api_server(settings).run()  # uvicorn sets up uvloop and signal handling
+
+
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)  # unwinds the ExitStack: the engine and PostgreSQL are stopped
 
@@ -106,7 +119,8 @@ def _run(settings: Settings) -> None:
         broker_url = settings.broker_url
         if broker_url is None:
             broker_url = stack.enter_context(embedded_redis(settings.var_dir / "redis"))
-            print(f"Redis (Celery broker): embedded, data in {settings.var_dir / 'redis'}")
+            print(f"Redis (Celery broker): embedded, data in {settings.var_dir / 'redis'}",
+                  flush=True)
         settings = settings.model_copy(update={"database_url": database_url,
                                                "engine_url": engine_url, "broker_url": broker_url})
         worker = ChildProcess(worker_command(settings), child_env(settings),
