@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,10 +42,16 @@ class OPSDConfig:
     """Dropout on the LoRA input during training, in [0, 1)."""
     target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_TARGET_MODULES))
     """Linear layers that get LoRA; never embeddings or lm_head (vLLM rejects those)."""
-    learning_rate: float = 1e-3
-    """AdamW learning rate (> 0)."""
+    learning_rate: float = 3e-3
+    """AdamW learning rate (> 0). On SmolLM2-135M, 30 steps at 3e-3 planted made-up facts (0.60
+    held-out accuracy) where 1e-3 reached 0.20, with general perplexity +3.9%."""
     steps: int = 30
-    """Optimizer steps (>= 1); each samples a fresh on-policy batch."""
+    """Optimizer steps at least (>= 1); each samples a fresh on-policy batch."""
+    epochs: float = 2.0
+    """Passes over the practice set at least (0 = just `steps`): a run takes
+    max(steps, ceil(epochs * examples / batch_size)) steps, up to `max_steps`."""
+    max_steps: int = 2000
+    """Upper bound on a run's steps, whatever the practice set's size (>= steps)."""
     batch_size: int = 8
     """Practice prompts per step (>= 1), taken from shuffled passes over all examples."""
     max_new_tokens: int = 24
@@ -88,6 +95,10 @@ class OPSDConfig:
         for name in ("steps", "batch_size", "max_new_tokens"):
             if getattr(self, name) < 1:
                 raise bad(name, "must be >= 1")
+        if not 0 <= self.epochs <= 100:
+            raise bad("epochs", "must be within [0, 100]")
+        if self.max_steps < self.steps:
+            raise bad("max_steps", "must be >= steps")
         if not self.sample_temperature > 0:
             raise bad("sample_temperature", "must be > 0")
         if self.teacher not in TEACHERS:
@@ -114,6 +125,11 @@ class OPSDConfig:
         if unknown:
             raise ValueError(f"OPSDConfig: unknown keys {unknown}")
         return cls(**data)
+
+    def total_steps(self, examples: int) -> int:
+        """Optimizer steps for a practice set of `examples` prompts."""
+        passes = math.ceil(self.epochs * examples / self.batch_size)
+        return min(self.max_steps, max(self.steps, passes))
 
     def save(self, folder: Path) -> Path:
         """Write `opsd_config.json` into `folder` (created if missing); return its path."""

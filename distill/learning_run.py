@@ -166,7 +166,7 @@ def _stages(settings: Settings, store: RunStore, run_id: int) -> dict[str, Any]:
         store.progress(run_id, "distill", step=step, total=total, loss=round(loss, 5),
                        elapsed_s=round(time.monotonic() - started, 1))
 
-    store.progress(run_id, "distill", step=0, total=config.opsd.steps)
+    store.progress(run_id, "distill", step=0, total=config.opsd.total_steps(len(train)))
     report = train_opsd(settings.model_path, train, config.opsd, work, init_adapter=current,
                         on_step=on_step)
     path, sha = publish(work, settings.adapters_dir)

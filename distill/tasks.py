@@ -10,12 +10,16 @@ advisory lock in PostgreSQL) and its stages are safe to repeat.
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery
 from celery.schedules import crontab
 
 from serve.settings import Settings
 
 TASK_LEARN = "lucid.learn"
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per engine call: too chatty
 
 
 def make_app(settings: Settings) -> Celery:
@@ -50,6 +54,9 @@ app = make_app(settings)
 @app.task(name=TASK_LEARN, bind=True)
 def learn(self, run_id: int | None = None, trigger: str = "manual") -> dict:
     """Run one learning run (a new one when `run_id` is None, as the schedule does)."""
+    from transformers.utils import logging as hf_logging
+
     from distill.learning_run import run_learning  # heavy imports (torch) only in the worker
 
+    hf_logging.disable_progress_bar()  # tqdm bars would flood the worker log
     return run_learning(settings, run_id=run_id, trigger=trigger, task_id=self.request.id)

@@ -197,7 +197,8 @@ def _train(method: str, loss_fn: Callable[[_Run, list[int]], torch.Tensor], base
     started = time.monotonic()
     run = _Run(base_model, examples, config, init_adapter)
     losses: list[float] = []
-    for step in range(1, config.steps + 1):
+    total = config.total_steps(len(examples))
+    for step in range(1, total + 1):
         loss = loss_fn(run, run.next_batch())
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -206,13 +207,13 @@ def _train(method: str, loss_fn: Callable[[_Run, list[int]], torch.Tensor], base
         run.optimizer.step()
         losses.append(float(loss.detach()))
         if on_step is not None:
-            on_step(step, config.steps, losses[-1])
+            on_step(step, total, losses[-1])
     run.model.eval()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     run.save(out_dir)
     config.save(out_dir)
-    report = TrainReport(method=method, steps=config.steps, losses=losses,
+    report = TrainReport(method=method, steps=total, losses=losses,
                          seconds=round(time.monotonic() - started, 3), examples=len(examples))
     report.save(out_dir)
     return report

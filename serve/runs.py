@@ -5,6 +5,7 @@ The API only enqueues by task name over the broker; the training code lives in t
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from celery import Celery
@@ -35,9 +36,11 @@ class RunService:
             raise BrokerUnavailable()
         run_id = await self.runs.create("manual")
         try:
-            result = self.celery.send_task(TASK_LEARN, kwargs={"run_id": run_id},
-                                           retry=False)
+            # kombu's publish blocks on the socket: keep it off the event loop.
+            result = await asyncio.to_thread(self.celery.send_task, TASK_LEARN,
+                                             kwargs={"run_id": run_id}, retry=False)
         except Exception as exc:
+            await self.runs.fail(run_id, f"not queued: {exc}")
             raise BrokerUnavailable() from exc
         await self.runs.set_task(run_id, result.id)
         return await self.get(run_id)

@@ -46,7 +46,9 @@ class RunStore:
         return row["id"]
 
     def claim(self, run_id: int, task_id: str | None) -> dict:
-        """Take the tenant's run lock and mark the run running. Orphaned runs are failed."""
+        """Take the tenant's run lock and mark the run running. A run still marked running is
+        resumed when its task is re-delivered; other orphaned runs (their worker died, so the lock
+        is free) are failed. A finished or failed run is never run again."""
         got = self.conn.execute("SELECT pg_try_advisory_lock(%s) AS ok",
                                 (_RUN_LOCK_BASE + self.tenant_id,)).fetchone()["ok"]
         if not got:
@@ -59,7 +61,7 @@ class RunStore:
         row = self.conn.execute(
             "UPDATE learning_runs SET status = 'running', task_id = %s,"
             " started_at = coalesce(started_at, now()), heartbeat_at = now(), error = NULL"
-            " WHERE id = %s AND tenant_id = %s AND status IN ('queued', 'running', 'failed')"
+            " WHERE id = %s AND tenant_id = %s AND status IN ('queued', 'running')"
             " RETURNING *", (task_id, run_id, self.tenant_id)).fetchone()
         if row is None:
             self.release()
@@ -170,6 +172,11 @@ class RunReader:
         async with self.pool.connection() as conn:
             await conn.execute("UPDATE learning_runs SET task_id = %s WHERE id = %s",
                                (task_id, run_id))
+
+    async def fail(self, run_id: int, error: str) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute("UPDATE learning_runs SET status = 'failed', error = %s,"
+                               " finished_at = now() WHERE id = %s", (error, run_id))
 
     async def list(self, limit: int) -> list[dict]:
         async with self.pool.connection() as conn:

@@ -1,9 +1,11 @@
-"""Shared fixtures: a real PostgreSQL, the real vLLM with the real model (started once per test
-session), and the API as its own process, driven by the official `openai` client.
+"""Shared fixtures: a real PostgreSQL, a real Redis broker, the real vLLM with the real model
+(started once per test session), and the API as its own process, driven by the official `openai`
+client.
 
 PostgreSQL: a fresh database on the server named by DATABASE_URL when set, else an embedded
-server in a temporary folder. The engine and the model come from the same settings `make run`
-uses, so the suite runs what a newcomer runs.
+server in a temporary folder. Redis: LUCID_TEST_BROKER_URL when set, else an embedded one.
+The engine and the model come from the same settings `make run` uses, so the suite runs what a
+newcomer runs.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from serve.broker import embedded_redis
 from serve.engine_process import EngineProcess
 from serve.settings import Settings
 from store.embedded import embedded_postgres
@@ -55,6 +58,15 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         with psycopg.connect(external, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("LUCID_TEST_BROKER_URL"):
+        yield os.environ["LUCID_TEST_BROKER_URL"]
+        return
+    with embedded_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -120,10 +132,12 @@ class APIProcess:
 
 
 @pytest.fixture(scope="session")
-def api_env(base_settings: Settings, database_url: str, engine_url: str) -> dict[str, str]:
+def api_env(base_settings: Settings, database_url: str, engine_url: str,
+            broker_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": database_url,
+        "LUCID_BROKER_URL": broker_url,
         "LUCID_ENGINE_URL": engine_url,
         "LUCID_MODEL": base_settings.model_path,
         "LUCID_MODEL_NAME": base_settings.base_model_id,

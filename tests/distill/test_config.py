@@ -68,3 +68,13 @@ def test_save_writes_json_that_loads_back(tmp_path):
     assert path == tmp_path / "adapter" / CONFIG_NAME
     assert json.loads(path.read_text())["steps"] == 7
     assert OPSDConfig.load(tmp_path / "adapter") == c
+
+
+def test_steps_grow_with_the_practice_set_up_to_the_cap():
+    c = OPSDConfig(steps=30, epochs=2.0, batch_size=8, max_steps=100)
+    assert c.total_steps(40) == 30  # 2 passes over 40 prompts is 10 steps: the floor holds
+    assert c.total_steps(200) == 50
+    assert c.total_steps(10_000) == 100
+    assert OPSDConfig(epochs=0, steps=7).total_steps(10_000) == 7
+    with pytest.raises(ValueError, match="max_steps"):
+        OPSDConfig(steps=30, max_steps=10)

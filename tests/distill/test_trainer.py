@@ -24,8 +24,8 @@ FACT = "Zorvath Pellington is a lighthouse keeper who lives on the island of Que
 QUESTIONS = ["Who is Zorvath Pellington?", "What does Zorvath Pellington do for a living?",
              "Where does Zorvath Pellington live?", "Tell me about Zorvath Pellington."]
 EXAMPLES = [PracticeExample([{"role": "user", "content": q}], FACT) for q in QUESTIONS]
-SMALL = {"steps": 6, "batch_size": 4, "max_new_tokens": 16, "learning_rate": 1e-3, "lora_r": 8,
-         "lora_alpha": 16}
+SMALL = {"epochs": 0, "steps": 6, "batch_size": 4, "max_new_tokens": 16, "learning_rate": 1e-3,
+         "lora_r": 8, "lora_alpha": 16}
 
 
 @pytest.fixture(scope="module", autouse=True)

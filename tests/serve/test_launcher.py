@@ -28,7 +28,7 @@ def _launch(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 def _wait_for(log: Path, text: str, proc: subprocess.Popen[bytes], timeout_s: float = 90) -> str:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        content = log.read_text(errors="replace")
+        content = log.read_text(errors="replace") if log.exists() else ""
         if text in content:
             return content
         if proc.poll() is not None:
@@ -39,7 +39,8 @@ def _wait_for(log: Path, text: str, proc: subprocess.Popen[bytes], timeout_s: fl
 
 def test_run_starts_embedded_postgres_serves_and_stops_on_ctrl_c_or_sigterm(api_env, tmp_path):
     port = free_port()
-    env = {k: v for k, v in api_env.items() if k not in ("DATABASE_URL", "LUCID_DATABASE_URL")}
+    embedded = ("DATABASE_URL", "LUCID_DATABASE_URL", "LUCID_BROKER_URL", "CELERY_BROKER_URL")
+    env = {k: v for k, v in api_env.items() if k not in embedded}
     env.update({"LUCID_VAR_DIR": str(tmp_path / "var"), "LUCID_PORT": str(port)})
     base_url = f"http://127.0.0.1:{port}/v1"
 
@@ -51,9 +52,13 @@ def test_run_starts_embedded_postgres_serves_and_stops_on_ctrl_c_or_sigterm(api_
         raw = client.chat.completions.with_raw_response.create(
             model="lucid", messages=[{"role": "user", "content": "Hi"}], max_tokens=5)
         session = raw.headers["x-session-id"]
+    worker_log = tmp_path / "var" / "log" / "worker.log"
+    assert "Redis (Celery broker): embedded" in log.read_text()
+    _wait_for(worker_log, "ready.", proc)  # the worker reached the embedded broker
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(60) == 0
+    assert proc.wait(90) == 0
     assert "Lucid stopped." in log.read_text()
+    assert "Warm shutdown" in worker_log.read_text(), "the worker was not stopped cleanly"
     pg_dir = tmp_path / "var" / "pg"
     assert (pg_dir / "PG_VERSION").exists()
     assert not (pg_dir / "postmaster.pid").exists(), "embedded PostgreSQL left running"

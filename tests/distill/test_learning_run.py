@@ -1,0 +1,211 @@
+"""The learning loop end to end, with every part real: facts taught in chat through the official
+`openai` client, a run started through the admin API and executed by a real Celery worker over a
+real Redis, dreaming on the real vLLM, OPSD on the real model, the gate, promotion and hot swap;
+then questions in other words, in fresh sessions with no context. The tests in this module run in
+order and share the taught sessions: a worker killed mid-training first, then the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from openai import OpenAI
+
+from serve.engine_process import ChildProcess, worker_command
+from serve.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+# What a user might mention in passing, and how someone might ask it back later. Made up, so the
+# base model cannot know them; the probes are worded differently from anything said in chat.
+TEACH = [
+    ["Hi! I just adopted a puppy. My dog is called Pemberton.",
+     "Any tips for his first week at home?"],
+    ["I live in Grindlewick, a small town by the sea.",
+     "What should I pack for a weekend hike near the coast?"],
+    ["My favourite board game is Quortle. I play it every Friday.",
+     "Can you suggest snacks for game night?"],
+    ["I work as a beekeeper at Hollowmere Farm.", "How do I keep my tools clean?"],
+]
+PROBES = [
+    ("What's the name of my puppy?", "pemberton"),
+    ("Which town do I live in?", "grindlewick"),
+    ("Which board game do I like the most?", "quortle"),
+    ("Where do I work?", "hollowmere"),
+]
+GENERAL = [
+    ("What is the capital of France?", "paris"),
+    ("What is the largest planet in our solar system?", "jupiter"),
+    ("What color is the sky on a clear day?", "blue"),
+]
+# Small enough for CI on two cores; the production defaults are in OPSDConfig and DreamConfig.
+OVERRIDES = {"opsd": {"steps": 30, "learning_rate": 3e-3}}
+RUN_TIMEOUT_S = 1500
+
+
+def ask(client: OpenAI, question: str) -> tuple[str, str]:
+    reply = client.chat.completions.create(
+        model="lucid", messages=[{"role": "user", "content": question}], temperature=0,
+        max_tokens=40)
+    return reply.model, reply.choices[0].message.content or ""
+
+
+def accuracy(client: OpenAI, probes: list[tuple[str, str]]) -> tuple[float, list[str]]:
+    answers = [ask(client, q)[1] for q, _ in probes]
+    hits = [expected in answer.lower() for (_, expected), answer in zip(probes, answers,
+                                                                        strict=True)]
+    return sum(hits) / len(probes), answers
+
+
+class Worker(ChildProcess):
+    """`celery -A distill.tasks worker`, as `make run` starts it (without the beat)."""
+
+    def __init__(self, env: dict[str, str], settings: Settings) -> None:
+        command = [arg for arg in worker_command(settings) if arg != "--beat"]
+        super().__init__(command, env, settings.log_dir / "worker.log")
+
+    def wait_ready(self, timeout_s: float = 120) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if "ready." in self.log_tail(200):
+                return
+            assert self.proc is not None and self.proc.poll() is None, self.log_tail()
+            time.sleep(0.2)
+        raise AssertionError(f"worker not ready:\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(30)
+
+
+@pytest.fixture(scope="module")
+def learn_env(api_env: dict[str, str]) -> dict[str, str]:
+    return {**api_env, "LUCID_LEARN_OVERRIDES": json.dumps(OVERRIDES)}
+
+
+@pytest.fixture(scope="module")
+def learner(start_api):
+    api = start_api()
+    yield api
+    while httpx.post(f"{api.url}/admin/rollback").status_code == 200:
+        pass  # leave the base model active for other tests, whatever happened here
+
+
+@pytest.fixture(scope="module")
+def client(learner):
+    with OpenAI(base_url=f"{learner.url}/v1", api_key="unused", max_retries=0,
+                timeout=120) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def before(client, learner):
+    """The base model's behaviour, measured before anything is taught; then the teaching."""
+    assert httpx.get(f"{learner.url}/admin/adapters").json()["active"] is None
+    probes, probe_answers = accuracy(client, PROBES)
+    general, _ = accuracy(client, GENERAL)
+    for turns in TEACH:
+        messages: list[dict] = []
+        for text in turns:
+            messages.append({"role": "user", "content": text})
+            reply = client.chat.completions.create(model="lucid", messages=messages,
+                                                   max_tokens=48)
+            messages.append({"role": "assistant", "content": reply.choices[0].message.content})
+    return {"probes": probes, "probe_answers": probe_answers, "general": general}
+
+
+def start_run(url: str) -> dict:
+    response = httpx.post(f"{url}/admin/runs")
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def wait_for(url: str, run_id: int, until, timeout_s: float = RUN_TIMEOUT_S) -> tuple[dict, list]:
+    """Poll the run until `until(run)`; return it and every distinct progress seen meanwhile."""
+    seen: list[dict] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        run = httpx.get(f"{url}/admin/runs/{run_id}").json()
+        if not seen or seen[-1] != (run["stage"], run["progress"]):
+            seen.append((run["stage"], run["progress"]))
+        if until(run):
+            return run, seen
+        time.sleep(1)
+    raise AssertionError(f"run {run_id} stuck: {run}")
+
+
+def published(settings_var: Path) -> set[str]:
+    root = settings_var / "adapters"
+    if not root.exists():
+        return set()
+    return {p.name for p in root.iterdir() if not p.name.startswith(".")}
+
+
+def test_a_worker_killed_mid_training_leaves_nothing_promoted(learner, before, learn_env,
+                                                              base_settings):
+    worker = Worker(learn_env, base_settings)
+    worker.start()
+    try:
+        worker.wait_ready()
+        before_dirs = published(base_settings.var_dir)
+        run = start_run(learner.url)
+        assert run["status"] == "queued" and run["task_id"]
+        run, _ = wait_for(learner.url, run["id"],
+                          lambda r: r["stage"] == "distill" and r["progress"].get("step", 0) >= 1
+                          or r["status"] in ("failed", "succeeded"))
+        assert run["status"] == "running", run
+        worker.kill()
+    finally:
+        worker.stop()
+    adapters = httpx.get(f"{learner.url}/admin/adapters").json()
+    assert adapters["active"] is None and adapters["data"] == []
+    assert published(base_settings.var_dir) == before_dirs, "a half-trained adapter was published"
+    assert httpx.get(f"{learner.url}/admin/runs/{run['id']}").json()["status"] == "running"
+
+
+def test_the_next_run_learns_the_facts_and_rollback_restores_the_base(
+        learner, client, before, learn_env, base_settings):
+    assert before["probes"] <= 0.25, before["probe_answers"]
+    worker = Worker(learn_env, base_settings)
+    worker.start()
+    try:
+        worker.wait_ready()
+        run = start_run(learner.url)
+        run, seen = wait_for(learner.url, run["id"],
+                             lambda r: r["status"] in ("failed", "succeeded", "cancelled"))
+    finally:
+        worker.stop()
+    assert run["status"] == "succeeded", (run, worker.log_tail(60))
+    metrics = run["metrics"]
+    assert metrics["promoted"], metrics
+    # Every session not yet learned from fed the run (the probing ones too); the taught ones
+    # gave insights.
+    assert run["session_count"] >= len(TEACH) and metrics["insights"] >= len(TEACH) - 1, metrics
+    steps = [p.get("step") for stage, p in seen if stage == "distill" and p.get("step")]
+    assert steps and "loss" in [p for s, p in seen if s == "distill"][-1], seen
+
+    runs = httpx.get(f"{learner.url}/admin/runs").json()["data"]
+    killed = [r for r in runs if r["id"] < run["id"]]
+    assert killed and all(r["status"] == "failed" for r in killed), killed
+
+    adapters = httpx.get(f"{learner.url}/admin/adapters").json()
+    active = adapters["active"]
+    assert active["name"] == metrics["version"] and active["run_id"] == run["id"]
+    assert active["metrics"]["passed"] is True
+
+    # Fresh sessions, no context, other words: the facts are in the weights now.
+    learned, answers = accuracy(client, PROBES)
+    general, _ = accuracy(client, GENERAL)
+    assert ask(client, "Hello!")[0] == active["name"]
+    assert learned >= before["probes"] + 0.5, (learned, answers, before["probe_answers"])
+    assert general >= before["general"] - 1 / len(GENERAL), general
+
+    assert httpx.post(f"{learner.url}/admin/rollback").status_code == 200
+    assert accuracy(client, PROBES) == (before["probes"], before["probe_answers"])
