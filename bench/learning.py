@@ -1,0 +1,159 @@
+"""Knowledge incorporation: facts taught in chat sessions, asked back later in other words with no
+context. Side by side: the base model; the base model with each fact in its context (the upper
+bound); after one Lucid learning run (the worker's own dream + OPSD code); plain SFT on the
+teacher's answers to the same practice prompts with the same steps. For each: held-out accuracy,
+general regression accuracy and general-text perplexity (forgetting), CPU-seconds per fact.
+
+    .venv/bin/python bench/learning.py [--facts 10] [--steps 30] [--out var/bench]
+
+Runs in one process with transformers (no server needed): sessions are written by the model
+itself answering the user's turns, then dreamed on exactly as a nightly run does. Saves
+learning.json and learning.png under --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from distill.config import OPSDConfig  # noqa: E402
+from distill.gate import GateConfig, Probe, measure  # noqa: E402
+from distill.trainer import PracticeExample, train_opsd, train_sft  # noqa: E402
+from dream.config import DreamConfig  # noqa: E402
+from dream.generator import HFGenerator  # noqa: E402
+from dream.pipeline import dream_for_sessions  # noqa: E402
+from dream.practice import teacher_chat  # noqa: E402
+from serve.settings import Settings  # noqa: E402
+
+FACTS = Path(__file__).with_name("data") / "facts.jsonl"
+
+
+def load_facts(limit: int) -> list[dict]:
+    rows = [json.loads(line) for line in FACTS.read_text().splitlines() if line.strip()]
+    return rows[:limit]
+
+
+def probe(question: str, expected: list[str], context: str | None = None) -> Probe:
+    prompt = teacher_chat([{"role": "user", "content": question}], context)
+    return Probe(prompt, {"type": "contains_any", "values": expected})
+
+
+def write_sessions(facts: list[dict], generator: HFGenerator) -> dict[str, list[dict]]:
+    """Each fact's session: the user's turns, each answered by the model as it would be live."""
+    sessions: dict[str, list[dict]] = {}
+    for n, fact in enumerate(facts):
+        messages: list[dict] = []
+        for turn in fact["turns"]:
+            messages.append({"role": "user", "content": turn})
+            [reply] = generator.chat([messages], max_tokens=64)[0]
+            messages.append({"role": "assistant", "content": reply})
+        sessions[f"fact-{n:02d}"] = messages
+    return sessions
+
+
+def cpu_seconds() -> float:
+    return time.process_time()  # all threads of this process
+
+
+def row(name: str, scores: dict, cpu_s: float | None, facts: int) -> dict:
+    return {"method": name, **scores,
+            "cpu_s_per_fact": None if cpu_s is None else round(cpu_s / facts, 1)}
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    names = [r["method"] for r in rows]
+    x = range(len(rows))
+    width = 0.4
+    left.bar([i - width / 2 for i in x], [r["heldout_accuracy"] for r in rows], width,
+             label="held-out facts (no context)")
+    left.bar([i + width / 2 for i in x], [r["regression_accuracy"] for r in rows], width,
+             label="general questions")
+    left.set_xticks(list(x), names, rotation=15)
+    left.set_ylim(0, 1)
+    left.set_ylabel("accuracy")
+    left.legend(loc="upper left", fontsize=8)
+    right.bar(list(x), [r["perplexity"] for r in rows], color="gray")
+    right.set_xticks(list(x), names, rotation=15)
+    right.set_ylabel("general-text perplexity (lower is better)")
+    fig.suptitle("Lucid: knowledge incorporation vs forgetting (SmolLM2-135M, CPU)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--facts", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=None, help="OPSD/SFT steps (default: config)")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
+    args = parser.parse_args()
+    settings = Settings()
+    model = settings.model_path
+    args.out.mkdir(parents=True, exist_ok=True)
+    facts = load_facts(args.facts)
+    n = len(facts)
+    opsd = OPSDConfig() if args.steps is None else OPSDConfig(steps=args.steps, epochs=0)
+    gate = GateConfig()
+
+    generator = HFGenerator(model)
+    sessions = write_sessions(facts, generator)
+    held_out = [probe(q, a) for fact in facts for q, a in fact["probes"]]
+    in_context = [probe(q, a, " ".join(fact["turns"][:1]))
+                  for fact in facts for q, a in fact["probes"]]
+
+    start = cpu_seconds()
+    dreamed = dream_for_sessions(sessions, generator, DreamConfig())
+    dream_cpu = cpu_seconds() - start
+    train = [PracticeExample(i.prompt, i.context or "") for i in dreamed.train_items()]
+    print(f"dreamed {len(train)} training prompts from {n} sessions in {dream_cpu:.0f} CPU-s",
+          flush=True)
+    del generator
+
+    results = []
+    scores, _ = measure(model, None, held_out, gate)
+    results.append(row("base", scores, None, n))
+    context_scores, _ = measure(model, None, in_context, gate)
+    results.append(row("in context", {**scores, "heldout_accuracy":
+                                      context_scores["heldout_accuracy"]}, None, n))
+    for name, trainer in (("lucid (OPSD)", train_opsd), ("SFT", train_sft)):
+        out = args.out / name.split()[0].lower()
+        start = cpu_seconds()
+        report = trainer(model, train, opsd, out)
+        spent = dream_cpu + cpu_seconds() - start
+        scores, _ = measure(model, out, held_out, gate)
+        results.append(row(name, scores, spent, n))
+        print(f"{name}: {report.steps} steps, {report.seconds:.0f} s wall", flush=True)
+
+    base, upper = results[0], results[1]
+    print(f"\n{n} facts, {len(held_out)} held-out probes, {len(train)} practice prompts, "
+          f"{opsd.total_steps(len(train))} steps\n")
+    print(f"{'method':<14}{'held-out':>10}{'of upper':>10}{'general':>9}{'Δgen':>7}"
+          f"{'ppl':>8}{'Δppl':>8}{'CPU-s/fact':>12}")
+    for r in results:
+        share = r["heldout_accuracy"] / upper["heldout_accuracy"] if upper["heldout_accuracy"] \
+            else 0.0
+        print(f"{r['method']:<14}{r['heldout_accuracy']:>10.2f}{share:>10.0%}"
+              f"{r['regression_accuracy']:>9.2f}"
+              f"{r['regression_accuracy'] - base['regression_accuracy']:>+7.2f}"
+              f"{r['perplexity']:>8.2f}{r['perplexity'] / base['perplexity'] - 1:>+8.1%}"
+              f"{r['cpu_s_per_fact'] if r['cpu_s_per_fact'] is not None else '-':>12}")
+    (args.out / "learning.json").write_text(json.dumps(
+        {"facts": n, "probes": len(held_out), "practice": len(train),
+         "dream": dreamed.stats(), "opsd": opsd.to_dict(), "results": results}, indent=2))
+    plot(results, args.out / "learning.png")
+    print(f"\nsaved {args.out / 'learning.json'} and {args.out / 'learning.png'}")
+
+
+if __name__ == "__main__":
+    main()
