@@ -158,7 +158,15 @@ class _Run:
 def _opsd_loss(run: _Run, batch: list[int]) -> torch.Tensor:
     cfg = run.config
     student_prompts = [run.student_ids[i] for i in batch]
-    completions = run.generate(student_prompts, do_sample=True)  # on-policy: the student's own
+    # Batches are shuffled, so the first rows are as good a random share as any.
+    by_teacher = round(cfg.teacher_mix * len(batch))
+    completions: list[list[int]] = []
+    if by_teacher:
+        with run.teacher():
+            completions += run.generate([run.teacher_ids[i] for i in batch[:by_teacher]],
+                                        do_sample=True)
+    if by_teacher < len(batch):  # on-policy: the student's own answers
+        completions += run.generate(student_prompts[by_teacher:], do_sample=True)
     with torch.no_grad(), run.teacher():
         teacher_logits, mask = run.completion_logits([run.teacher_ids[i] for i in batch],
                                                      completions)

@@ -122,8 +122,10 @@ class AdapterSync:
                 return
             try:
                 await self.engine.unload_adapter(name)
-            except APIError:
-                log.warning("could not unload adapter %s", name, exc_info=True)
+            except APIError as exc:
+                # Dropped, re-promoted and dropped again: an earlier drain already unloaded it.
+                if "cannot be found" not in exc.message:
+                    log.warning("could not unload adapter %s: %s", name, exc.message)
 
     def _spawn(self, coro) -> None:
         task = asyncio.create_task(coro)
