@@ -139,8 +139,12 @@ def _stages(settings: Settings, store: RunStore, run_id: int) -> dict[str, Any]:
     store.progress(run_id, "dream", sessions=len(sessions))
     generator = _generator(settings)
     earlier = store.earlier_insights(run_id)
-    result = dream_for_sessions(transcripts, generator, config.dream,
-                                earlier=[row["text"] for row in earlier])
+    try:
+        result = dream_for_sessions(transcripts, generator, config.dream,
+                                    earlier=[row["text"] for row in earlier])
+    finally:
+        if isinstance(generator, HTTPGenerator):
+            generator.close()
     insight_ids = {}
     for session_id, insight in result.insights.items():
         rows = [] if insight is None else [{"kind": insight.kind, "text": insight.text}]
@@ -192,5 +196,6 @@ def _stages(settings: Settings, store: RunStore, run_id: int) -> dict[str, Any]:
             "gate_passed": verdict.passed, "sessions_consumed": verdict.passed,
             "gate_reasons": verdict.reasons,
             "candidate": verdict.candidate, "current": verdict.current, "promoted": promoted,
-            "pinned": state.pinned, "train_seconds": round(report.seconds, 1),
+            "pinned": state.pinned, "dream": result.stats(),
+            "train_seconds": round(report.seconds, 1),
             "seconds": round(time.monotonic() - started, 1)}
