@@ -13,6 +13,8 @@ from typing import Any
 
 from dream.config import DreamConfig
 from dream.generator import Generator
+from dream.guard import screen
+from dream.redact import PLACEHOLDER
 from dream.textnorm import (
     clean,
     content_tokens,
@@ -150,7 +152,8 @@ def extract_statements(transcript: list[dict[str, Any]], max_chars: int = 300,
             continue
         for sentence in split_sentences(message_text(message)):
             kind = classify(sentence)
-            if kind is None or len(sentence) > max_chars:
+            # A redacted value was the point of its sentence ("My email is [email]."): skip it.
+            if kind is None or len(sentence) > max_chars or PLACEHOLDER.search(sentence):
                 continue
             body = strip_markers(clean(sentence)).rstrip(" .!;,")
             if kind == "correction" and (key := _key(body)):
@@ -267,7 +270,8 @@ def _summarize(statements: list[str], generator: Generator, config: DreamConfig)
 
 
 def derive_insight(transcript: list[dict[str, Any]], generator: Generator,
-                   config: DreamConfig | None = None) -> Insight | None:
+                   config: DreamConfig | None = None,
+                   held: list[dict[str, str]] | None = None) -> Insight | None:
     """The session's insight, or None when the user stated nothing worth learning.
 
     Why the user's words and not a model summary: the teacher is the same small model, and a
@@ -280,9 +284,19 @@ def derive_insight(transcript: list[dict[str, Any]], generator: Generator,
     made it mix up the facts). Assistant turns are never used: they are the model's own,
     possibly wrong, output. A model-written one-line summary is added only when
     `config.insight_summary` is set and it passes `summary_is_consistent`.
+
+    Statements the poisoning guard (`dream.guard.screen`) holds back are left out and appended
+    to `held` as {"text", "kind", "reason"}, for review.
     """
     config = config or DreamConfig()
-    pairs = extract_statements(transcript, config.max_statement_chars, config.max_statements)
+    pairs = []
+    for statement, kind in extract_statements(transcript, config.max_statement_chars,
+                                              config.max_statements):
+        reason = screen(statement)
+        if reason is None:
+            pairs.append((statement, kind))
+        elif held is not None:
+            held.append({"text": statement, "kind": kind, "reason": reason})
     if not pairs:
         return None
     statements, kinds = [s for s, _ in pairs], [k for _, k in pairs]

@@ -1,8 +1,10 @@
 """One night of dreaming: sessions in, insights and filtered practice items out.
 
-Per session: insight -> practice -> dedupe -> teacher filter -> held-out split; then replay of
-earlier insights and general prompts are mixed in. No database access: the caller (a Celery
-task) loads transcripts and stores the result, so this stays testable with any Generator.
+Per session: private data redacted -> insight -> practice -> dedupe -> teacher filter -> held-out
+split; then replay of earlier insights and general prompts are mixed in, and every item is
+scrubbed once more (a model can write a phone-number-like string of its own). No database
+access: the caller (a Celery task) loads transcripts and stores the result, so this stays
+testable with any Generator.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dream.filters import dedupe, filter_by_teacher, mix_replay, split_heldout
 from dream.generator import Generator
 from dream.insights import Insight, derive_insight, insight_from_text
 from dream.practice import PracticeItem, dream_practice
+from dream.redact import redact, redact_content, redact_transcript
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,10 @@ class DreamResult:
     items: list[PracticeItem]
     skipped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    redacted: Counter = field(default_factory=Counter)
+    """Private values replaced, by kind (email, phone, card, iban, ip, secret)."""
+    quarantined: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    """Statements the poisoning guard held back, by session: {"text", "kind", "reason"}."""
 
     def train_items(self) -> list[PracticeItem]:
         """What the student trains on: kept items of the train split (new, replay, general)."""
@@ -55,17 +62,22 @@ class DreamResult:
             "dropped_by_kind": dict(Counter(i.kind for i in self.items if not i.kept)),
             "by_origin": dict(Counter(i.origin for i in self.items)),
             "drop_reasons": dict(Counter(i.drop_reason for i in self.items if i.drop_reason)),
+            "redacted": dict(self.redacted),
+            "quarantined": sum(len(v) for v in self.quarantined.values()),
             "seconds": round(self.seconds, 1),
         }
 
 
 def dream_session(session_id: str, transcript: list[dict[str, Any]], generator: Generator,
-                  config: DreamConfig, insight_index: int = 0
+                  config: DreamConfig, insight_index: int = 0, redacted: Counter | None = None,
+                  held: list[dict[str, str]] | None = None
                   ) -> tuple[Insight | None, list[PracticeItem]]:
-    """Insight and filtered, split practice items for one session (no replay)."""
+    """Insight and filtered, split practice items for one session (no replay). The transcript
+    is redacted first; what was replaced is counted into `redacted`, and statements the
+    poisoning guard holds back go to `held`."""
     # Seeded by session id, not by position: a session dreams the same whatever else ran.
     rng = random.Random(f"{config.seed}:{session_id}")
-    insight = derive_insight(transcript, generator, config)
+    insight = derive_insight(redact_transcript(transcript, redacted), generator, config, held)
     if insight is None:
         return None, []
     items = dedupe(dream_practice(insight, generator, config, rng),
@@ -119,9 +131,16 @@ def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: 
     insights: dict[str, Insight] = {}
     skipped: dict[str, str] = {}
     items: list[PracticeItem] = []
+    redacted: Counter = Counter()
+    quarantined: dict[str, list[dict[str, str]]] = {}
     for session_id in sorted(transcripts):
+        held: list[dict[str, str]] = []
         insight, session_items = dream_session(session_id, transcripts[session_id], generator,
-                                               config, insight_index=len(insights))
+                                               config, insight_index=len(insights),
+                                               redacted=redacted, held=held)
+        if held:
+            quarantined[session_id] = held
+            log.warning("dream %s: %d statements quarantined for review", session_id, len(held))
         if insight is None:
             skipped[session_id] = "no user statements of fact, correction or preference"
             continue
@@ -134,4 +153,15 @@ def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: 
     items = mix_replay(items, _replay_pool(earlier, generator, config), prompts, config,
                        random.Random(config.seed))
     _check_replay(items, generator, config)
-    return DreamResult(insights, items, skipped, time.monotonic() - started)
+    for item in items:
+        _scrub(item, redacted)
+    return DreamResult(insights, items, skipped, time.monotonic() - started, redacted,
+                       quarantined)
+
+
+def _scrub(item: PracticeItem, found: Counter) -> None:
+    """Redact every text an item carries into training or storage."""
+    item.prompt = redact_transcript(item.prompt, found)
+    item.context = redact(item.context, found) if item.context else item.context
+    item.reference = redact(item.reference, found) if item.reference else item.reference
+    item.teacher_answers = [redact_content(a, found) for a in item.teacher_answers]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from dream.rewordings import reword
 from dream.textnorm import STOPWORDS, as_number, capitalized_span, numbers_in
 
 _NUMWORD = r"\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
@@ -261,7 +262,8 @@ def _clause(clause: str) -> list[Derived]:
         name = m.group(1) or m.group(2)
         return [_q("What is my name?", name, "I", "name"),
                 _q("What should you call me?", name, "I", "name")]
-    if m := re.match(r"^(.+?)'s name is (.+)$|^(.+?)(?: is|'s| was) (?:called|named) (.+)$", c,
+    if m := re.match(r"^(.+?)'s name is (.+)$|^(.+?)(?: is|'s| was) (?:called|named|code-named|"
+                     r"codenamed|nicknamed) (.+)$", c,
                      re.I):
         owner, name = _np(m.group(1) or m.group(3)), m.group(2) or m.group(4)
         return [_q(f"What is {_possessive(owner)} name?", name, owner, "name", alias=trim(name)),
@@ -285,8 +287,13 @@ def _clause(clause: str) -> list[Derived]:
     if m := re.match(r"^(.+?) (?:work|works) (at|for|as) (?:an? )?(.+)$", c):
         np = _np(m.group(1))
         if m.group(2) == "as":
-            return [_q(f"What {_do(np)} {np} do for a living?", m.group(3), np, "job"),
-                    _q(f"What is {_possessive(np)} job?", m.group(3), np, "job")]
+            # "I work as a beekeeper at Hollowmere Farm": a job, and where it is done.
+            job, _, place = m.group(3).partition(" at ")
+            out = [_q(f"What {_do(np)} {np} do for a living?", job, np, "job"),
+                   _q(f"What is {_possessive(np)} job?", job, np, "job")]
+            if re.match(r"^(?:the )?[A-Z]", place):
+                out.append(_q(f"Where {_do(np)} {np} work?", place, np, "workplace"))
+            return out
         out = [_q(f"Where {_do(np)} {np} work?", m.group(3), np, "workplace")]
         if m.group(2) == "for":
             out.append(_q(f"Who {_do(np)} {np} work for?", m.group(3), np, "workplace"))
@@ -346,7 +353,10 @@ def derive(statements: list[str]) -> list[Derived]:
                 versions = [referent + part[pronoun.end():] for referent in referents]
             else:
                 versions = [part]
-            found = [d for v in versions for d in _clause(v)]
+            found = []
+            for version in versions:
+                derived = _clause(version)
+                found += derived + [r for d in derived for r in reword(d, version)]
             if not pronoun and found:
                 named = [d.extra["alias"] for d in found if "alias" in d.extra]
                 referents = list(dict.fromkeys(named + [found[0].subject]))
