@@ -37,12 +37,22 @@ class AdapterState:
     active: dict[str, Any] | None  # None: the base model serves
     previous: dict[str, Any] | None  # what a rollback returns to (None: the base model)
     pinned: bool
+    tenant: str  # the tenant's name (label of its metrics)
 
 
 class AdapterStore:
     def __init__(self, pool: AsyncConnectionPool, tenant_id: int = DEFAULT_TENANT_ID) -> None:
         self.pool = pool
         self.tenant_id = tenant_id
+
+    def for_tenant(self, tenant_id: int) -> AdapterStore:
+        return AdapterStore(self.pool, tenant_id)
+
+    async def tenant_ids(self) -> list[int]:
+        """Every tenant's id (the replicas' adapter sync covers them all)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("SELECT id FROM tenants ORDER BY id")
+            return [row["id"] for row in await cur.fetchall()]
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -66,6 +76,16 @@ class AdapterStore:
             raise VersionNotFound(f"No adapter version {ref!r}.")
         return row
 
+    async def training_base(self) -> dict | None:
+        """The version a new run trains on top of: the active one, or, when it is tainted (it
+        learned from erased sessions), its nearest untainted ancestor; None: the base model."""
+        async with self.pool.connection() as conn:
+            row = (await self._state(conn)).active
+            while row is not None and row["status"] == "tainted":
+                row = await self._version(conn, "v.id = %s", row["parent_id"]) \
+                    if row["parent_id"] else None
+            return row
+
     async def list_versions(self) -> list[dict]:
         """Every version, newest first, with lineage (parent, run, how many sessions fed it)."""
         async with self.pool.connection() as conn:
@@ -88,13 +108,15 @@ class AdapterStore:
             (self.tenant_id,),
         )
         ids = {row["alias"]: row["adapter_version_id"] for row in await cur.fetchall()}
-        cur = await conn.execute("SELECT pinned FROM tenants WHERE id = %s", (self.tenant_id,))
+        cur = await conn.execute("SELECT name, pinned FROM tenants WHERE id = %s",
+                                 (self.tenant_id,))
         tenant = await cur.fetchone()
         rows = {}
         for alias in ("active", "previous"):
             vid = ids.get(alias)
             rows[alias] = await self._version(conn, "v.id = %s", vid) if vid else None
-        return AdapterState(rows["active"], rows["previous"], bool(tenant and tenant["pinned"]))
+        return AdapterState(rows["active"], rows["previous"], bool(tenant and tenant["pinned"]),
+                            tenant["name"] if tenant else str(self.tenant_id))
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -130,7 +152,8 @@ class AdapterStore:
         """Record the gate's metrics and verdict ('candidate' kept, or 'rejected')."""
         async with self.pool.connection() as conn:
             await conn.execute(
-                "UPDATE adapter_versions SET metrics = metrics || %s, status = %s"
+                "UPDATE adapter_versions SET metrics = metrics || %s, status = CASE"
+                " WHEN status = 'tainted' THEN status ELSE %s END"
                 " WHERE id = %s AND tenant_id = %s",
                 (Jsonb(metrics), status, version_id, self.tenant_id))
 
@@ -157,8 +180,23 @@ class AdapterStore:
             if state.active is None:
                 raise RegistryError("The base model is active: there is nothing to roll back.")
             current = state.active["id"]
-            target = await self._promoted_from(conn, current)
-            previous = await self._promoted_from(conn, target) if target else None
+            target = await self._untainted_before(conn, current)
+            previous = await self._untainted_before(conn, target) if target else None
+            await self._move(conn, "rollback", current, target, previous=previous, actor=actor,
+                             reason=reason)
+            return await self._state(conn)
+
+    async def restore_untainted(self, actor: str = "admin",
+                                reason: str | None = None) -> AdapterState:
+        """If the active version is tainted, back to the newest untainted version that was active
+        before it (or the base model); otherwise nothing changes."""
+        async with self.pool.connection() as conn, conn.transaction():
+            state = await self._lock(conn)
+            if state.active is None or state.active["status"] != "tainted":
+                return state
+            current = state.active["id"]
+            target = await self._untainted_before(conn, current)
+            previous = await self._untainted_before(conn, target) if target else None
             await self._move(conn, "rollback", current, target, previous=previous, actor=actor,
                              reason=reason)
             return await self._state(conn)
@@ -197,13 +235,26 @@ class AdapterStore:
         row = await cur.fetchone()
         return row["from_version"] if row else None
 
+    async def _untainted_before(self, conn: AsyncConnection, version_id: int) -> int | None:
+        """The newest version active before `version_id` that is not tainted (None: base)."""
+        seen = {version_id}
+        target = await self._promoted_from(conn, version_id)
+        while target is not None and target not in seen:
+            cur = await conn.execute("SELECT status FROM adapter_versions WHERE id = %s",
+                                     (target,))
+            if (await cur.fetchone())["status"] != "tainted":
+                return target
+            seen.add(target)
+            target = await self._promoted_from(conn, target)
+        return None
+
     async def _move(
         self, conn: AsyncConnection, action: str, current: int | None, target: int | None, *,
         previous: int | None, actor: str, reason: str | None,
     ) -> None:
         if current is not None:
-            await conn.execute("UPDATE adapter_versions SET status = 'retired' WHERE id = %s",
-                               (current,))
+            await conn.execute("UPDATE adapter_versions SET status = 'retired' WHERE id = %s"
+                               " AND status <> 'tainted'", (current,))
         if target is not None:
             await conn.execute(
                 "UPDATE adapter_versions SET status = 'active', promoted_at = now()"

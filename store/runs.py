@@ -17,6 +17,33 @@ from store.sessions import DEFAULT_TENANT_ID
 
 _RUN_LOCK_BASE = 0x4C55_0000  # + tenant id
 
+# What /metrics shows of learning, in one round trip: runs by status, the durations of finished
+# runs (one a night, so the list stays short), the stage timings of the last finished run, when a
+# run last succeeded, and the gate's numbers for the newest version that went through the gate.
+_STATS = """
+SELECT
+  (SELECT coalesce(jsonb_object_agg(status, n), '{}'::jsonb) FROM
+     (SELECT status, count(*) AS n FROM learning_runs WHERE tenant_id = %(tenant)s
+      GROUP BY status) c) AS by_status,
+  (SELECT coalesce(jsonb_object_agg(status, seconds), '{}'::jsonb) FROM
+     (SELECT status, array_agg(extract(epoch FROM finished_at - started_at)::float8) AS seconds
+      FROM learning_runs WHERE tenant_id = %(tenant)s AND started_at IS NOT NULL
+      AND finished_at IS NOT NULL GROUP BY status) d) AS durations,
+  (SELECT to_jsonb(r) FROM
+     (SELECT id, status, extract(epoch FROM started_at - created_at)::float8 AS queued,
+             (metrics->>'train_seconds')::float8 AS train,
+             extract(epoch FROM finished_at - started_at)::float8 AS total
+      FROM learning_runs WHERE tenant_id = %(tenant)s AND started_at IS NOT NULL
+      AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1) r) AS last_run,
+  (SELECT extract(epoch FROM max(finished_at))::float8 FROM learning_runs
+   WHERE tenant_id = %(tenant)s AND status = 'succeeded') AS last_success,
+  (SELECT to_jsonb(v) FROM
+     (SELECT name, metrics->'candidate' AS candidate, metrics->'current' AS current,
+             (metrics->>'passed')::boolean AS passed
+      FROM adapter_versions WHERE tenant_id = %(tenant)s AND metrics ? 'candidate'
+      ORDER BY version DESC LIMIT 1) v) AS last_gate
+"""
+
 
 class RunBusy(Exception):
     """Another run of this tenant holds the lock."""
@@ -36,6 +63,27 @@ class RunStore:
 
     def close(self) -> None:
         self.conn.close()
+
+    def for_tenant(self, tenant_id: int) -> RunStore:
+        """The same connection, acting for `tenant_id`."""
+        return RunStore(self.conn, tenant_id)
+
+    def tenant_of(self, run_id: int) -> int:
+        row = self.conn.execute("SELECT tenant_id FROM learning_runs WHERE id = %s",
+                                (run_id,)).fetchone()
+        if row is None:
+            raise LookupError(f"no learning run {run_id}")
+        return row["tenant_id"]
+
+    def tenants_to_learn(self) -> list[int]:
+        """Tenants with sessions no succeeded run consumed yet (the default tenant always: its
+        nightly run is recorded even when there is nothing new)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT s.tenant_id FROM sessions s WHERE s.learn AND NOT EXISTS"
+            " (SELECT 1 FROM run_sessions rs JOIN learning_runs r ON r.id = rs.run_id"
+            "  WHERE rs.session_id = s.id AND r.status = 'succeeded'"
+            "  AND coalesce((r.metrics->>'sessions_consumed')::boolean, false))").fetchall()
+        return sorted({DEFAULT_TENANT_ID, *(r["tenant_id"] for r in rows)})
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -113,6 +161,13 @@ class RunStore:
                 " ON s.id = rs.session_id WHERE rs.run_id = %s ORDER BY s.created_at",
                 (run_id,)).fetchall()
 
+    def erased_during(self, run_id: int, taken: int) -> int:
+        """How many of the `taken` sessions this run took have been erased since (erasure
+        deletes their lineage rows)."""
+        row = self.conn.execute("SELECT count(*) AS n FROM run_sessions WHERE run_id = %s",
+                                (run_id,)).fetchone()
+        return max(0, taken - row["n"])
+
     def transcript(self, session_id: Any) -> list[dict]:
         """The session's turns in order: each turn's request messages and the response."""
         return self.conn.execute(
@@ -186,11 +241,48 @@ class RunReader:
                 " ORDER BY r.id DESC LIMIT %s", (self.tenant_id, limit))
             return await cur.fetchall()
 
+    async def stats(self) -> dict[str, Any]:
+        """Learning at a glance, for metrics: keys `by_status` ({status: count}), `durations`
+        ({status: [seconds of each finished run]}), `last_run` (id, status, queued, train,
+        total seconds), `last_success` (epoch seconds) and `last_gate` (the newest gated
+        version's name, candidate and current scores, passed); absent ones are None."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(_STATS, {"tenant": self.tenant_id})
+            return await cur.fetchone()
+
     async def get(self, run_id: int) -> dict | None:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT r.*, (SELECT count(*) FROM run_sessions rs WHERE rs.run_id = r.id)"
-                " AS session_count, (SELECT array_agg(v.name) FROM adapter_versions v"
+                " AS session_count, (SELECT coalesce(array_agg(s.public_id ORDER BY"
+                " s.created_at, s.id), '{}') FROM run_sessions rs JOIN sessions s"
+                " ON s.id = rs.session_id WHERE rs.run_id = r.id) AS session_ids,"
+                " (SELECT array_agg(v.name) FROM adapter_versions v"
                 " WHERE v.run_id = r.id) AS adapters FROM learning_runs r"
                 " WHERE r.id = %s AND r.tenant_id = %s", (run_id, self.tenant_id))
             return await cur.fetchone()
+
+    # -- insights held for review -------------------------------------------------------------
+
+    async def insights(self, status: str, limit: int) -> list[dict]:
+        """Insights of this tenant's sessions with `status`, newest first."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT i.id, i.kind, i.text, i.status, i.reason, i.run_id,"
+                " s.public_id AS session_id, i.created_at FROM insights i"
+                " JOIN sessions s ON s.id = i.session_id WHERE s.tenant_id = %s"
+                " AND i.status = %s ORDER BY i.id DESC LIMIT %s",
+                (self.tenant_id, status, limit))
+            return await cur.fetchall()
+
+    async def review_insight(self, insight_id: int, status: str) -> dict | None:
+        """Decide on a quarantined insight: 'active' (later runs replay it) or 'rejected'."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "UPDATE insights i SET status = %s FROM sessions s WHERE i.id = %s"
+                " AND s.id = i.session_id AND s.tenant_id = %s AND i.status = 'quarantined'"
+                " RETURNING i.id, i.kind, i.text, i.status, i.reason, i.run_id,"
+                " s.public_id AS session_id, i.created_at",
+                (status, insight_id, self.tenant_id))
+            return await cur.fetchone()
+

@@ -12,6 +12,18 @@ from psycopg_pool import AsyncConnectionPool
 DEFAULT_TENANT_ID = 1  # the 'default' tenant row created by the first migration
 
 
+def pg_text(value: Any) -> Any:
+    """`value` with every NUL character replaced by U+FFFD: PostgreSQL's text and jsonb cannot
+    hold NUL, and a turn is stored whatever a client sent (strings in lists and dicts too)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, list):
+        return [pg_text(v) for v in value]
+    if isinstance(value, dict):
+        return {pg_text(k): pg_text(v) for k, v in value.items()}
+    return value
+
+
 @dataclass(frozen=True)
 class TurnRecord:
     """One chat request and the response the client received."""
@@ -36,6 +48,8 @@ class TurnRecord:
     started_at: datetime
     learn: bool = True
     idempotency_key: str | None = None
+    tenant_id: int = DEFAULT_TENANT_ID
+    redact_at_rest: bool = False  # the tenant keeps no original text: store it redacted
 
 
 # One statement, one round trip: create or bump the session, then add the turn with the next seq.
@@ -72,35 +86,85 @@ class SessionStore:
         self.pool = pool
         self.tenant_id = tenant_id
 
-    async def record_turn(self, turn: TurnRecord) -> tuple[int, int]:
-        """Commit the turn (creating its session if new); return (turn id, seq in session)."""
+    def for_tenant(self, tenant_id: int) -> SessionStore:
+        return self if tenant_id == self.tenant_id else SessionStore(self.pool, tenant_id)
+
+    async def record_turn(self, turn: TurnRecord, response: dict[str, Any] | None = None,
+                          replayed: bool = False, timeout_s: float | None = None
+                          ) -> tuple[int, int]:
+        """Commit the turn (creating its session if new); return (turn id, seq in session).
+        With `turn.idempotency_key`, `response` is stored under the key in the same
+        transaction, completing the claim `claim_idempotency` made. The turn names its tenant.
+        A `replayed` turn (from the
+        spool) that the database already holds is not stored again. `timeout_s` bounds the
+        wait for a connection (psycopg_pool.PoolTimeout after it)."""
         params = {
-            "tenant_id": self.tenant_id,
+            "tenant_id": turn.tenant_id,
             "public_id": turn.session_public_id,
             "request_id": turn.request_id,
             "model_requested": turn.model_requested,
             "model_served": turn.model_served,
             "adapter_version_id": turn.adapter_version_id,
-            "messages": Jsonb(turn.messages),
-            "params": Jsonb(turn.params),
-            "response": turn.response,
+            "messages": Jsonb(pg_text(turn.messages)),
+            "params": Jsonb(pg_text(turn.params)),
+            "response": pg_text(turn.response),
             "finish_reason": turn.finish_reason,
             "status": turn.status,
             "prompt_tokens": turn.prompt_tokens,
             "completion_tokens": turn.completion_tokens,
             "latency_ms": turn.latency_ms,
             "ttft_ms": turn.ttft_ms,
-            "user_id": turn.user_id,
-            "metadata": Jsonb(turn.metadata),
+            "user_id": pg_text(turn.user_id),
+            "metadata": Jsonb(pg_text(turn.metadata)),
             "learn": turn.learn,
             "thread_digest": turn.thread_digest,
             "idempotency_key": turn.idempotency_key,
             "started_at": turn.started_at,
         }
-        async with self.pool.connection() as conn:
+        async with self.pool.connection(timeout=timeout_s) as conn, conn.transaction():
+            if replayed:
+                cur = await conn.execute(
+                    "SELECT id, seq FROM turns WHERE request_id = %s AND started_at = %s",
+                    (turn.request_id, turn.started_at))
+                if (known := await cur.fetchone()) is not None:
+                    return known["id"], known["seq"]
             row = await (await conn.execute(_RECORD_TURN, params)).fetchone()
+            if turn.idempotency_key is not None:
+                await conn.execute(
+                    "UPDATE idempotency_keys SET response = %s, session_public_id = %s,"
+                    " completed_at = now() WHERE tenant_id = %s AND key = %s",
+                    (Jsonb(pg_text(response or {})), turn.session_public_id, turn.tenant_id,
+                     turn.idempotency_key))
         assert row is not None
         return row["id"], row["seq"]
+
+    # -- Idempotency-Key --------------------------------------------------------------------
+
+    async def claim_idempotency(self, key: str, fingerprint: bytes,
+                                stale_after_s: float) -> dict | None:
+        """Claim `key` for a request; None when this request now owns it. Otherwise the row
+        already there: `fingerprint`, `response` (None while its request runs) and
+        `session_public_id`. A claim whose request never finished (its process died) is taken
+        over after `stale_after_s`."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "INSERT INTO idempotency_keys (tenant_id, key, fingerprint) VALUES (%s, %s, %s)"
+                " ON CONFLICT (tenant_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint,"
+                " created_at = now() WHERE idempotency_keys.response IS NULL"
+                " AND idempotency_keys.created_at < now() - make_interval(secs => %s)"
+                " RETURNING key", (self.tenant_id, key, fingerprint, stale_after_s))
+            if await cur.fetchone() is not None:
+                return None
+            cur = await conn.execute(
+                "SELECT fingerprint, response, session_public_id FROM idempotency_keys"
+                " WHERE tenant_id = %s AND key = %s", (self.tenant_id, key))
+            return await cur.fetchone()
+
+    async def release_idempotency(self, key: str) -> None:
+        """Give up an unfinished claim (the request failed): a retry runs afresh."""
+        async with self.pool.connection() as conn:
+            await conn.execute("DELETE FROM idempotency_keys WHERE tenant_id = %s AND key = %s"
+                               " AND response IS NULL", (self.tenant_id, key))
 
     async def session_by_digests(self, digests: list[bytes]) -> tuple[str, bytes] | None:
         """The newest session holding a turn whose digest is one of `digests`, with that digest."""

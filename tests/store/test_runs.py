@@ -108,3 +108,29 @@ def test_progress_and_config_are_visible_to_readers(database_url, runs):
             "SELECT stage, progress, config FROM learning_runs WHERE id = %s", (run,)).fetchone()
     assert (stage, progress, config) == ("distill", {"step": 2, "total": 3, "loss": 0.5},
                                          {"opsd": {"steps": 3}})
+
+
+def test_a_session_erased_while_its_run_trains_is_noticed_before_promotion(db, runs, tenant):
+    kept, erased = add_session(db, tenant), add_session(db, tenant)
+    run = runs.create()
+    runs.claim(run, None)
+    taken = runs.take_sessions(run, 100)
+    assert runs.erased_during(run, len(taken)) == 0
+    db.execute("DELETE FROM sessions WHERE id = %s", (erased,))  # what erasure does
+    assert runs.erased_during(run, len(taken)) == 1
+    assert kept in {s["id"] for s in taken}
+
+
+def test_a_run_takes_only_its_own_tenants_sessions(db, database_url, runs, tenant):
+    other = db.execute("INSERT INTO tenants (name) VALUES (%s) RETURNING id",
+                       (f"runs-{uuid.uuid4().hex[:8]}",)).fetchone()["id"]
+    mine, theirs = add_session(db, tenant), add_session(db, other)
+    run = runs.create()
+    assert [s["id"] for s in runs.take_sessions(run, 100)] == [mine]
+    assert runs.tenant_of(run) == tenant
+    # The schedule plans a run for each tenant with something new (and the default tenant).
+    assert {1, tenant, other} <= set(runs.tenants_to_learn())
+    theirs_run = runs.for_tenant(other).create()
+    assert [s["id"] for s in runs.for_tenant(other).take_sessions(theirs_run, 100)] == [theirs]
+    assert runs.tenant_of(theirs_run) == other
+    assert runs.get(theirs_run) is None  # not this tenant's run
