@@ -13,8 +13,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m serve", description=__doc__)
     parser.add_argument("command", nargs="?", default="run", choices=["run", "api"])
     args = parser.parse_args()
-    configure_logging()
     try:
+        configure_logging()
         run() if args.command == "run" else serve_api()
     except ValueError as exc:
         parser.error(str(exc))

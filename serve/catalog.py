@@ -1,7 +1,8 @@
 """The model names clients may use, and what each means to the engine right now.
 
-`lucid` is the currently promoted adapter of the tenant, or the base model while there is none;
-the base model's id and every loaded adapter version are also valid names. Kept in memory: the
+`lucid` is the currently promoted adapter of the caller's tenant, or the base model while there
+is none; the base model's id and the tenant's loaded adapter versions are also valid names. One
+tenant's versions do not exist for another (404, like any unknown model). Kept in memory: the
 chat path resolves a name without a database round trip.
 """
 
@@ -28,6 +29,7 @@ class AdapterEntry:
     version_id: int
     parent: str
     created: int
+    tenant_id: int
 
 
 @dataclass
@@ -35,23 +37,26 @@ class ModelCatalog:
     base_model_id: str
     created: int = field(default_factory=lambda: int(time.time()))
     adapters: dict[str, AdapterEntry] = field(default_factory=dict)
-    active: Served | None = None
+    # What `lucid` means per tenant id; a tenant not here is served the base model.
+    active: dict[int, Served] = field(default_factory=dict)
     _in_flight: dict[str, int] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        if self.active is None:
-            self.active = Served(self.base_model_id)
+    def serving(self, tenant_id: int) -> Served:
+        return self.active.get(tenant_id) or Served(self.base_model_id)
 
-    def resolve(self, model: str) -> Served:
+    def resolve(self, model: str, tenant_id: int) -> Served:
         if model == ALIAS_MODEL:
-            assert self.active is not None
-            return self.active
+            return self.serving(tenant_id)
         if model == self.base_model_id:
             return Served(self.base_model_id)
         entry = self.adapters.get(model)
-        if entry is None:
+        if entry is None or entry.tenant_id != tenant_id:
             raise ModelNotFound(model)
         return Served(entry.name, entry.version_id)
+
+    def knows(self, model: str) -> bool:
+        """Whether some tenant may use `model` now (a bounded label for metrics)."""
+        return model in (ALIAS_MODEL, self.base_model_id) or model in self.adapters
 
     def enter(self, engine_model: str) -> None:
         """A request starts on `engine_model` (hot-swap unloads a version only once drained)."""
@@ -67,16 +72,17 @@ class ModelCatalog:
     def in_flight(self, engine_model: str) -> int:
         return self._in_flight.get(engine_model, 0)
 
-    def cards(self) -> list[dict]:
-        """OpenAI model objects for /v1/models."""
-        assert self.active is not None
+    def cards(self, tenant_id: int) -> list[dict]:
+        """OpenAI model objects for /v1/models, as the tenant sees them."""
         cards = [
             {"id": ALIAS_MODEL, "object": "model", "created": self.created, "owned_by": "lucid",
-             "root": self.active.engine_model, "parent": None},
+             "root": self.serving(tenant_id).engine_model, "parent": None},
             {"id": self.base_model_id, "object": "model", "created": self.created,
              "owned_by": "lucid", "root": self.base_model_id, "parent": None},
         ]
         for entry in self.adapters.values():
+            if entry.tenant_id != tenant_id:
+                continue
             cards.append({"id": entry.name, "object": "model", "created": entry.created,
                           "owned_by": "lucid", "root": entry.name, "parent": entry.parent})
         return cards

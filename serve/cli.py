@@ -3,9 +3,12 @@
     lucid run                      # what `make run` calls: everything, on the embedded default
     lucid learn                    # start a learning run now and follow it
     lucid adapters list|promote V|rollback|pin|unpin
-    lucid runs list|show ID        lucid sessions list|show ID
+    lucid runs list|show ID        lucid sessions list|show ID|forget ID|forget --user U
+    lucid insights list|release ID|reject ID     (statements held for review)
+    lucid keys list|create|revoke ID              lucid tenant show|set
 
-Operator commands talk HTTP to LUCID_URL (default http://127.0.0.1:8000). Exit codes: 0 done,
+Operator commands talk HTTP to LUCID_URL (default http://127.0.0.1:8000) with the admin key in
+LUCID_API_KEY (default: the dev key `make run` keeps in var/admin-key). Exit codes: 0 done,
 1 the server refused (its message is printed), 3 no server answered.
 """
 
@@ -29,7 +32,16 @@ runs_app = typer.Typer(help="Learning runs: list and inspect.", no_args_is_help=
 sessions_app = typer.Typer(help="Logged chat sessions.", no_args_is_help=True)
 app.add_typer(adapters_app, name="adapters")
 app.add_typer(runs_app, name="runs")
+insights_app = typer.Typer(help="Statements the poisoning guard held for review.",
+                           no_args_is_help=True)
 app.add_typer(sessions_app, name="sessions")
+app.add_typer(insights_app, name="insights")
+keys_app = typer.Typer(help="API keys: list, create (shown once), revoke.",
+                       no_args_is_help=True)
+tenant_app = typer.Typer(help="Your tenant's settings: learning opt-out, redaction at rest.",
+                         no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(tenant_app, name="tenant")
 
 console = Console()
 EXIT_REFUSED, EXIT_UNREACHABLE = 1, 3
@@ -40,11 +52,26 @@ def _base_url() -> str:
     return os.environ.get("LUCID_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-def call(method: str, path: str, **params: Any) -> Any:
+def _api_key() -> str | None:
+    if key := os.environ.get("LUCID_API_KEY"):
+        return key
+    from serve.devkey import read_dev_key
+    from serve.settings import Settings
+
+    try:
+        return read_dev_key(Settings())
+    except ValueError:  # settings that do not validate: no local key to find
+        return None
+
+
+def call(method: str, path: str, json_body: Any = None, **params: Any) -> Any:
     """One admin API call; on failure print why and exit with a code a script can test."""
     url = f"{_base_url()}{path}"
+    key = _api_key()
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
-        response = httpx.request(method, url, params=params or None, timeout=60)
+        response = httpx.request(method, url, params=params or None, json=json_body,
+                                 headers=headers, timeout=60)
     except httpx.TransportError as exc:
         console.print(f"[red]No Lucid server at {_base_url()} ({exc}).[/red] Start one with "
                       "`make run`, or point LUCID_URL at it.")
@@ -54,6 +81,9 @@ def call(method: str, path: str, **params: Any) -> Any:
     if response.status_code >= 400:
         message = body.get("error", {}).get("message") if isinstance(body, dict) else None
         console.print(f"[red]{response.status_code}: {message or response.text}[/red]")
+        if response.status_code == 401:
+            console.print("Set LUCID_API_KEY to an admin key (`make run` printed one and keeps "
+                          "it in var/admin-key).")
         raise typer.Exit(EXIT_REFUSED)
     return body
 
@@ -88,12 +118,15 @@ def serve() -> None:
 
 
 @app.command()
-def worker() -> None:
-    """Start a Celery worker (with the nightly beat) for LUCID_BROKER_URL."""
+def worker(beat: bool = typer.Option(
+        True, "--beat/--no-beat",
+        help="Embed the nightly beat. Run exactly one beat per deployment: scaled-out workers "
+             "take --no-beat, beside one `celery -A distill.tasks beat`.")) -> None:
+    """Start a Celery worker (with the nightly beat unless --no-beat) for LUCID_BROKER_URL."""
     from serve.engine_process import worker_command
     from serve.settings import Settings
 
-    command = worker_command(Settings())
+    command = worker_command(Settings(), beat)
     os.execv(command[0], command)
 
 
@@ -233,6 +266,122 @@ def sessions_show(session_id: str) -> None:
     data = call("GET", f"/admin/sessions/{session_id}")
     for message in data["transcript"]:
         console.print(f"[bold]{message['role']}[/bold]: {message['content']}")
+
+
+@sessions_app.command("forget")
+def sessions_forget(
+    session_id: str = typer.Argument(None, help="The session to erase."),
+    user: str = typer.Option(None, help="Erase every session of this user instead."),
+    rollback: bool = typer.Option(False, help="If the active version learned from it, serve "
+                                              "the newest untainted version at once."),
+) -> None:
+    """Erase a session (or all of a user's) and everything derived; taint what learned from it."""
+    if (session_id is None) == (user is None):
+        console.print("[red]Name a session id, or --user, not both.[/red]")
+        raise typer.Exit(2)
+    params = {"rollback": str(rollback).lower()}
+    if user is not None:
+        done = call("DELETE", "/admin/sessions", user=user, **params)
+    else:
+        done = call("DELETE", f"/admin/sessions/{session_id}", **params)
+    console.print(f"erased {done['sessions']} sessions, {done['turns']} turns, "
+                  f"{done['insights']} insights, {done['practice_items']} practice items; "
+                  f"tainted: {', '.join(done['tainted']) or 'none'}")
+    if done.get("adapters"):
+        _state_line(done["adapters"])
+
+
+# -- insights held for review -------------------------------------------------------------------
+
+@insights_app.command("list")
+def insights_list(status: str = "quarantined", limit: int = 50,
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+    """Insights by status (default: quarantined, waiting for review)."""
+    data = call("GET", "/admin/insights", status=status, limit=limit)["data"]
+    if as_json:
+        return _json_out(data)
+    table = Table("id", "statement", "why", "session")
+    for row in data:
+        table.add_row(str(row["id"]), row["text"], row.get("reason") or "", row["session_id"])
+    console.print(table)
+
+
+@insights_app.command("release")
+def insights_release(insight_id: int) -> None:
+    """Let later learning runs learn this statement."""
+    row = call("POST", f"/admin/insights/{insight_id}/release")
+    console.print(f"insight {row['id']}: {row['status']}")
+
+
+@insights_app.command("reject")
+def insights_reject(insight_id: int) -> None:
+    """Never learn this statement."""
+    row = call("POST", f"/admin/insights/{insight_id}/reject")
+    console.print(f"insight {row['id']}: {row['status']}")
+
+
+# -- keys and the tenant ------------------------------------------------------------------------
+
+@keys_app.command("list")
+def keys_list(as_json: bool = typer.Option(False, "--json"),
+              tenant: str = typer.Option(None, help="Another tenant's (operator keys only).")
+              ) -> None:
+    """Live keys of your tenant (never their secrets)."""
+    data = call("GET", "/admin/keys", **({"tenant": tenant} if tenant else {}))["data"]
+    if as_json:
+        _json_out(data)
+        return
+    table = Table("key id", "name", "tenant", "scopes", "learn", "rpm", "tpm", "created")
+    for k in data:
+        table.add_row(k["key_id"], k["name"], k["tenant"], ",".join(k["scopes"]),
+                      "yes" if k["learn"] else "no", str(k["rpm"] or "-"), str(k["tpm"] or "-"),
+                      str(k["created_at"])[:19])
+    console.print(table)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str = typer.Option("", help="A label for the key."),
+    scope: list[str] = typer.Option(["chat"], help="chat and/or admin (repeat the option)."),  # noqa: B008
+    tenant: str = typer.Option(None, help="Another tenant, made if new (operator keys only)."),
+    learn: bool = typer.Option(True, help="--no-learn: this key's chats are never learned from."),
+    rpm: int = typer.Option(None, help="Requests per minute (else the server default)."),
+    tpm: int = typer.Option(None, help="Tokens per minute (else the server default)."),
+) -> None:
+    """Create a key; it is printed once and cannot be shown again."""
+    body = {"name": name, "scopes": scope, "learn": learn, "rpm": rpm, "tpm": tpm,
+            **({"tenant": tenant} if tenant else {})}
+    row = call("POST", "/admin/keys", json_body=body)
+    console.print(f"Key {row['key_id']} of tenant {row['tenant']} ({','.join(row['scopes'])}); "
+                  "store it now, it is not shown again:")
+    sys.stdout.write(row["key"] + "\n")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id (the 12 hex digits after 'lucid-'); it stops working at once."""
+    row = call("DELETE", f"/admin/keys/{key_id}")
+    console.print(f"Revoked key {row['key_id']} ({row['name'] or 'unnamed'}).")
+
+
+@tenant_app.command("show")
+def tenant_show() -> None:
+    _json_out(call("GET", "/admin/tenant"))
+
+
+@tenant_app.command("set")
+def tenant_set(
+    learn: bool = typer.Option(None, help="--no-learn: no chat of the tenant is learned from."),
+    redact_at_rest: bool = typer.Option(
+        None, help="--redact-at-rest: store transcripts with private values redacted."),
+) -> None:
+    changes = {k: v for k, v in {"learn": learn, "redact_at_rest": redact_at_rest}.items()
+               if v is not None}
+    if not changes:
+        console.print("[red]Name a setting: --learn/--no-learn, "
+                      "--redact-at-rest/--no-redact-at-rest.[/red]")
+        raise typer.Exit(2)
+    _json_out(call("PATCH", "/admin/tenant", json_body=changes))
 
 
 def main() -> None:

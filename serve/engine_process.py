@@ -65,13 +65,14 @@ def vllm_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def worker_command(settings: Settings) -> list[str]:
-    """A Celery worker running one learning run at a time, with the nightly beat embedded."""
-    return [
-        sys.executable, "-m", "celery", "-A", "distill.tasks", "worker", "--pool=solo",
-        "--concurrency=1", "--beat", "--loglevel=INFO",
-        "--schedule", str(settings.var_dir / "celerybeat-schedule"),
-    ]
+def worker_command(settings: Settings, beat: bool = True) -> list[str]:
+    """A Celery worker running one learning run at a time, with the nightly beat embedded unless
+    `beat` is False (a deployment runs exactly one beat; scaled-out workers run without)."""
+    command = [sys.executable, "-m", "celery", "-A", "distill.tasks", "worker", "--pool=solo",
+               "--concurrency=1", "--loglevel=INFO"]
+    if beat:
+        command += ["--beat", "--schedule", str(settings.var_dir / "celerybeat-schedule")]
+    return command
 
 
 class ChildProcess:

@@ -2,6 +2,7 @@
 
 Every error leaves as `{"error": {"message", "type", "param", "code"}}` with OpenAI's status codes;
 FastAPI's own 422 `{"detail": ...}` never reaches a client, and neither does a stack trace.
+Every error response is counted in `lucid_api_errors_total` (serve/metrics.py) by type and code.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from serve.metrics import count_error
 from serve.responses import FastJSONResponse
 
 log = logging.getLogger(__name__)
@@ -87,7 +90,19 @@ def error_body(message: str, type_: str, param: str | None, code: str | None) ->
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
+async def send_error(send: Any, exc: APIError) -> None:
+    """Answer with `exc` from plain ASGI middleware (before any route runs), counted."""
+    count_error(exc.type, exc.code)
+    body = orjson.dumps(error_body(exc.message, exc.type, exc.param, exc.code))
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), str(v).encode()) for k, v in (exc.headers or {}).items()]
+    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 def error_response(exc: APIError) -> FastJSONResponse:
+    count_error(exc.type, exc.code)
     return FastJSONResponse(
         error_body(exc.message, exc.type, exc.param, exc.code),
         status_code=exc.status,
@@ -129,6 +144,15 @@ def validation_error(exc: RequestValidationError) -> APIError:
     return InvalidRequest(f"Invalid value for '{param}': {msg}", param=param, code="invalid_value")
 
 
+def _allowed_methods(request: Request) -> set[str]:
+    allowed: set[str] = set()
+    for route in request.app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            allowed |= set(getattr(route, "methods", None) or ())
+    return allowed
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(APIError)
     async def _api_error(request: Request, exc: APIError) -> FastJSONResponse:
@@ -145,14 +169,22 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "Request failed."
         if exc.status_code == 404 and message == "Not Found":
             message = f"Unknown route: {request.method} {request.url.path}"
+        count_error(kind, None)
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:  # every method the path has, not only its first route's
+            headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
         return FastJSONResponse(error_body(message, kind, None, None), status_code=exc.status_code,
-                              headers=getattr(exc, "headers", None))
+                              headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> FastJSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        count_error("server_error", None)
+        # Answered by Starlette's outermost layer, past the request-id middleware: add it here,
+        # so that the client can quote the id the log line carries.
+        request_id = getattr(request.state, "request_id", None)
         return FastJSONResponse(
             error_body("The server had an error while processing your request.", "server_error",
                        None, None),
-            status_code=500,
+            status_code=500, headers={"X-Request-Id": request_id} if request_id else None,
         )

@@ -19,9 +19,13 @@ import uvloop
 
 from serve.app import create_app
 from serve.broker import embedded_redis
+from serve.devkey import ensure_dev_key, read_dev_key
+from serve.drain import DrainingServer
 from serve.engine_process import ChildProcess, EngineProcess, worker_command
+from serve.logs import configure
 from serve.modelprep import ensure_default_model
 from serve.settings import ALIAS_MODEL, Settings
+from serve.supervisor import EngineSupervisor
 from store.embedded import embedded_postgres
 from store.migrate import migrate
 
@@ -39,23 +43,34 @@ def child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def _shown_key(settings: Settings) -> str:
+    """The dev key `make run` made (never a configured LUCID_ADMIN_KEY: that is a secret)."""
+    if settings.admin_key:
+        return "$LUCID_ADMIN_KEY"
+    return read_dev_key(settings) or "<an API key>"
+
+
 def banner(settings: Settings) -> str:
     base = f"http://{settings.host}:{settings.port}/v1"
     return (
         f"\nLucid is serving {settings.base_model_id} at {base}  (Ctrl-C stops everything)\n\n"
         "    from openai import OpenAI\n"
-        f'    client = OpenAI(base_url="{base}", api_key="unused")\n'
+        f'    client = OpenAI(base_url="{base}", api_key="{_shown_key(settings)}")\n'
         f'    print(client.chat.completions.create(model="{ALIAS_MODEL}", messages=[{{"role": '
         '"user", "content": "Hello!"}]).choices[0].message.content)\n'
     )
 
 
 def api_server(settings: Settings) -> uvicorn.Server:
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, loop="uvloop",
-        http="httptools", log_level="warning", access_log=False, timeout_graceful_shutdown=30,
+        app, host=settings.host, port=settings.port, loop="uvloop",
+        http="httptools", log_level="warning", timeout_graceful_shutdown=30,
+        # Our own access line (serve/access.py) replaces uvicorn's; uvicorn's other records go
+        # through the root handler `configure_logging` installed, so they come out as JSON too.
+        access_log=False, log_config=None,
     )
-    return uvicorn.Server(config)
+    return DrainingServer(config, app.state.drain, settings.drain_timeout_s)
 
 
 async def _serve_and_announce(server: uvicorn.Server, settings: Settings) -> None:
@@ -71,9 +86,9 @@ async def _serve_and_announce(server: uvicorn.Server, settings: Settings) -> Non
     task.cancel()
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per engine call: too chatty
+def configure_logging(settings: Settings | None = None) -> None:
+    """The process's logs, once at start: LUCID_LOG_FORMAT (JSON lines by default) on stderr."""
+    configure((settings or Settings()).log_format)
 
 
 def serve_api(settings: Settings | None = None) -> None:
@@ -108,6 +123,7 @@ def _run(settings: Settings) -> None:
             database_url = stack.enter_context(embedded_postgres(settings.var_dir / "pg"))
             print(f"PostgreSQL: embedded, data in {settings.var_dir / 'pg'}", flush=True)
         migrate(database_url)
+        print(ensure_dev_key(settings, database_url), flush=True)
         engine_url = settings.engine_url
         if engine_url is None:
             engine = EngineProcess(settings, settings.engine_port, settings.log_dir / "vllm.log")
@@ -116,6 +132,9 @@ def _run(settings: Settings) -> None:
             engine.start()
             engine.wait_ready(settings.engine_start_timeout_s)
             engine_url = engine.url
+            supervisor = EngineSupervisor(engine, settings.engine_start_timeout_s)
+            stack.callback(supervisor.stop)  # before engine.stop: no restart while stopping
+            supervisor.start()
         broker_url = settings.broker_url
         if broker_url is None:
             broker_url = stack.enter_context(embedded_redis(settings.var_dir / "redis"))

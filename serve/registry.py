@@ -36,13 +36,19 @@ def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 class AdapterRegistry:
+    """One tenant's registry (`adapters` is scoped to it) and this replica's sync."""
+
     def __init__(self, adapters: AdapterStore, sync: AdapterSync) -> None:
         self.adapters = adapters
         self.sync = sync
 
+    def for_tenant(self, tenant_id: int) -> AdapterRegistry:
+        return AdapterRegistry(self.adapters.for_tenant(tenant_id), self.sync)
+
     def _state(self, state: AdapterState) -> dict[str, Any]:
+        serving = self.sync.catalog.serving(self.adapters.tenant_id).engine_model
         return {"active": _public(state.active), "previous": _public(state.previous),
-                "pinned": state.pinned, "serving": self.sync.catalog.active.engine_model}
+                "pinned": state.pinned, "serving": serving}
 
     async def overview(self) -> dict[str, Any]:
         state = await self.adapters.state()
@@ -59,7 +65,7 @@ class AdapterRegistry:
             raise NotFound(str(exc), param="version") from exc
         except RegistryError as exc:
             raise RegistryConflict(str(exc)) from exc
-        await self.sync.sync()
+        await self.sync.sync(self.adapters.tenant_id)
         return self._state(state)
 
     async def promote(self, version: str) -> dict[str, Any]:
@@ -68,7 +74,7 @@ class AdapterRegistry:
         except VersionNotFound as exc:
             raise NotFound(str(exc), param="version") from exc
         try:
-            await self.sync.preload(row)
+            await self.sync.preload(row, self.adapters.tenant_id)
         except APIError as exc:
             if exc.status >= 500:
                 raise
@@ -77,6 +83,10 @@ class AdapterRegistry:
 
     async def rollback(self) -> dict[str, Any]:
         return await self._apply(self.adapters.rollback())
+
+    async def restore_untainted(self, reason: str) -> dict[str, Any]:
+        """Serve the newest untainted version (or the base model) if the active one is tainted."""
+        return await self._apply(self.adapters.restore_untainted(reason=reason))
 
     async def set_pinned(self, pinned: bool) -> dict[str, Any]:
         return await self._apply(self.adapters.set_pinned(pinned))

@@ -26,10 +26,15 @@ class BrokerUnavailable(APIError):
 
 
 class RunService:
-    def __init__(self, runs: RunReader, broker_url: str | None) -> None:
+    def __init__(self, runs: RunReader, broker_url: str | None,
+                 celery: Celery | None = None) -> None:
         self.runs = runs
-        self.celery = Celery("lucid-api", broker=broker_url, set_as_current=False) \
-            if broker_url else None
+        self.celery = celery if celery is not None or not broker_url else \
+            Celery("lucid-api", broker=broker_url, set_as_current=False)
+
+    def for_tenant(self, tenant_id: int) -> RunService:
+        """The same broker connection, reading and starting the tenant's runs."""
+        return RunService(RunReader(self.runs.pool, tenant_id), None, self.celery)
 
     async def start(self) -> dict[str, Any]:
         if self.celery is None:

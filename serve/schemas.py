@@ -25,7 +25,13 @@ class TextPart(BaseModel):
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # What `_content_unless_tool_call` enforces, said in the schema too: content is required,
+    # except on an assistant message that carries tool_calls.
+    model_config = ConfigDict(extra="allow", json_schema_extra={"anyOf": [
+        {"required": ["content"], "properties": {"content": {"not": {"type": "null"}}}},
+        {"required": ["role", "tool_calls"], "properties": {
+            "role": {"const": "assistant"}, "tool_calls": {"type": "array", "minItems": 1}}},
+    ]})
     role: Role
     content: str | list[TextPart] | None = None
     name: str | None = None
@@ -107,10 +113,15 @@ class ChatCompletionRequest(BaseModel):
         "response_format",
     )
 
-    def engine_payload(self, engine_model: str) -> dict[str, Any]:
-        """The body sent to vLLM. Usage is always requested so that every turn logs its tokens."""
+    def engine_payload(self, engine_model: str,
+                       default_max_tokens: int | None = None) -> dict[str, Any]:
+        """The body sent to vLLM. Usage is always requested so that every turn logs its tokens;
+        a request that names no token limit gets `default_max_tokens` (the server's cap)."""
         payload = self.model_dump(include=set(self.ENGINE_FIELDS), exclude_none=True)
         payload["model"] = engine_model
+        if default_max_tokens is not None and self.max_tokens is None \
+                and self.max_completion_tokens is None:
+            payload["max_tokens"] = default_max_tokens
         payload["stream"] = self.stream
         if self.stream:
             payload["stream_options"] = {"include_usage": True}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,8 +60,31 @@ class Settings(BaseSettings):
         description="JSON overrides of OPSDConfig/DreamConfig/GateConfig fields, by section.",
     )
 
+    drain_timeout_s: float = Field(
+        30, ge=0, description="On SIGTERM, wait this long for requests in flight (new get 503).")
+    max_completion_tokens: int | None = Field(
+        None, ge=1, description="Most tokens one answer may have: more asked is a 400, none asked "
+                                "gets this many. Unset: the context length is the only limit.")
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, description="Largest request body the API reads (else 413).")
+    max_request_chars: int = Field(
+        400_000, ge=1, description="Most characters a chat request's messages may hold (else 400).")
+
+    admin_key: str | None = Field(
+        None, description="A key (lucid-<12 hex>-<secret>) registered at start for the default "
+                          "tenant with the chat and admin scopes, e.g. from a Secret. Unset: "
+                          "`make run` creates one on first start and keeps it in var/admin-key.")
+    rate_rpm: int | None = Field(
+        None, ge=1, description="Requests per minute per key, unless the key sets its own. "
+                                "Unset: unlimited.")
+    rate_tpm: int | None = Field(
+        None, ge=1, description="Tokens (prompt + completion) per minute per key, unless the "
+                                "key sets its own. Unset: unlimited.")
+
     host: str = Field("127.0.0.1", description="Address the API listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
+    log_format: Literal["json", "text"] = Field(
+        "json", description="API logs: one JSON object per line, or plain text lines.")
 
     @field_validator("engine_dtype")
     @classmethod
@@ -76,6 +100,17 @@ class Settings(BaseSettings):
         if len(value.split()) != 5:
             raise ValueError("learn_schedule must be a 5-field cron expression, e.g. '0 3 * * *'")
         return value
+
+    @field_validator("admin_key")
+    @classmethod
+    def _key_shape(cls, value: str | None) -> str | None:
+        from store.keys import KEY_PATTERN
+
+        if value and not KEY_PATTERN.match(value):
+            raise ValueError("LUCID_ADMIN_KEY must read lucid-<12 hex digits>-<20 to 128 of "
+                             "A-Z a-z 0-9 _ -> (python -c 'from store.keys import new_key; "
+                             "print(new_key()[1])' makes one)")
+        return value or None
 
     @field_validator("database_url")
     @classmethod
@@ -103,6 +138,11 @@ class Settings(BaseSettings):
     def base_model_id(self) -> str:
         """The base model's public id, as clients name it in `model`."""
         return self.model_name or Path(self.model_path.rstrip("/")).name
+
+    @cached_property
+    def admin_key_file(self) -> Path:
+        """Where `make run` keeps the dev admin key it created (mode 0600)."""
+        return self.var_dir / "admin-key"
 
     @cached_property
     def log_dir(self) -> Path:

@@ -30,6 +30,7 @@ from serve.engine_process import EngineProcess
 from serve.settings import Settings
 from store.embedded import embedded_postgres
 from store.migrate import migrate
+from tests.keys import ADMIN_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,6 +110,10 @@ class APIProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.env.get('LUCID_ADMIN_KEY', ADMIN_KEY)}"}
+
     def start(self, timeout_s: float = 60) -> APIProcess:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "serve", "api"], cwd=ROOT,
@@ -118,7 +123,8 @@ class APIProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"API exited: {self.log_path.read_text()[-3000:]}")
             try:
-                if httpx.get(f"{self.url}/v1/models", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/v1/models", timeout=1, headers=self.auth).status_code \
+                        == 200:
                     return self
             except httpx.TransportError:
                 pass
@@ -142,6 +148,7 @@ def api_env(base_settings: Settings, database_url: str, engine_url: str,
         "LUCID_MODEL": base_settings.model_path,
         "LUCID_MODEL_NAME": base_settings.base_model_id,
         "LUCID_VAR_DIR": str(base_settings.var_dir),
+        "LUCID_ADMIN_KEY": ADMIN_KEY,
     })
     return env
 
@@ -173,5 +180,5 @@ def api(start_api) -> APIProcess:
 def client(api: APIProcess):
     from openai import OpenAI
 
-    with OpenAI(base_url=f"{api.url}/v1", api_key="unused", max_retries=0, timeout=120) as c:
+    with OpenAI(base_url=f"{api.url}/v1", api_key=ADMIN_KEY, max_retries=0, timeout=120) as c:
         yield c

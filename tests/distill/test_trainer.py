@@ -153,3 +153,24 @@ def test_sft_baseline_fits_the_teachers_answers(tmp_path):
     # The batch is all four examples every step, with fixed targets: the loss must fall.
     assert report.losses[-1] < report.losses[0]
     assert (tmp_path / "sft" / "adapter_model.safetensors").is_file()
+
+
+@pytest.mark.slow
+def test_teacher_samples_that_fail_their_checker_are_not_distilled(tmp_path):
+    """With a checker no answer passes, every teacher-sampled row is drawn twice and then left to
+    the student's own sample; with one every answer passes, none is; unchecked rows are not
+    counted; and `verify_teacher=False` checks nothing."""
+    small = SMALL | {"steps": 2, "batch_size": 4, "max_new_tokens": 8, "teacher_mix": 1.0}
+    never = {"type": "contains_any", "values": ["Xyloquarzibundt"]}
+    always = {"type": "not_contains", "values": ["Xyloquarzibundt"]}
+    checked = [PracticeExample(e.prompt, e.context, never) for e in EXAMPLES[:2]] + \
+        [PracticeExample(e.prompt, e.context, always) for e in EXAMPLES[2:3]] + EXAMPLES[3:]
+    report = train_opsd(MODEL, checked, OPSDConfig(**small), tmp_path / "checked")
+    # 2 steps x 4 rows, each example once per step: 2 never-passing + 1 passing rows per step.
+    assert (report.teacher_rows, report.teacher_rejected) == (6, 4)
+    assert all(loss >= 0 for loss in report.losses)
+    saved = json.loads((tmp_path / "checked" / REPORT_NAME).read_text())
+    assert (saved["teacher_rows"], saved["teacher_rejected"]) == (6, 4)
+    off = train_opsd(MODEL, checked, OPSDConfig(**small | {"verify_teacher": False}),
+                     tmp_path / "off")
+    assert (off.teacher_rows, off.teacher_rejected) == (0, 0)

@@ -8,6 +8,8 @@ import httpx
 import openai
 import pytest
 
+from tests.keys import ADMIN_KEY, AUTH
+
 pytestmark = pytest.mark.slow
 
 ASK = [{"role": "user", "content": "What is the capital of France?"}]
@@ -127,17 +129,18 @@ def test_bad_requests_get_openai_errors(client, db, kwargs, status, param, code,
 @pytest.mark.parametrize("body", [b"[1, 2]", b'"text"', b"{not json", b"", b"null"])
 def test_non_object_bodies_are_400_in_openai_format(api, body):
     response = httpx.post(f"{api.url}/v1/chat/completions", content=body,
-                          headers={"content-type": "application/json"})
+                          headers={**AUTH, "content-type": "application/json"})
     assert response.status_code == 400
     assert set(response.json()["error"]) == {"message", "type", "param", "code"}
 
 
 def test_request_id_is_echoed_or_generated(api):
-    mine = httpx.get(f"{api.url}/v1/models", headers={"X-Request-Id": "my-trace-42"})
+    mine = httpx.get(f"{api.url}/v1/models", headers={**AUTH, "X-Request-Id": "my-trace-42"})
     assert mine.headers["x-request-id"] == "my-trace-42"
-    fresh = [httpx.get(f"{api.url}/v1/models").headers["x-request-id"] for _ in range(2)]
+    fresh = [httpx.get(f"{api.url}/v1/models", headers=AUTH).headers["x-request-id"]
+             for _ in range(2)]
     assert fresh[0] != fresh[1] and all(fresh)
-    missing = httpx.get(f"{api.url}/no/such/route")
+    missing = httpx.get(f"{api.url}/no/such/route", headers=AUTH)
     assert missing.status_code == 404 and missing.headers["x-request-id"]
     assert "error" in missing.json()
 
@@ -195,21 +198,22 @@ def test_admin_lists_sessions_newest_first_and_shows_transcript(client, api):
     answer2, _ = _ask(client, follow)
     _, newer = _ask(client, [{"role": "user", "content": f"Other {uuid.uuid4()}"}])
 
-    page = httpx.get(f"{api.url}/admin/sessions", params={"limit": 2}).json()
+    page = httpx.get(f"{api.url}/admin/sessions", params={"limit": 2}, headers=AUTH).json()
     assert [s["id"] for s in page["data"]] == [newer, session]
     assert page["has_more"] is True
-    nxt = httpx.get(f"{api.url}/admin/sessions", params={"limit": 2, "after": session}).json()
+    nxt = httpx.get(f"{api.url}/admin/sessions", params={"limit": 2, "after": session},
+                    headers=AUTH).json()
     assert session not in [s["id"] for s in nxt["data"]] and newer not in nxt["data"]
 
-    shown = httpx.get(f"{api.url}/admin/sessions/{session}").json()
+    shown = httpx.get(f"{api.url}/admin/sessions/{session}", headers=AUTH).json()
     assert shown["turn_count"] == 2
     assert [m["content"] for m in shown["transcript"]] == [
         opening[0]["content"], answer, "Thanks", answer2]
     assert [t["seq"] for t in shown["turns"]] == [1, 2]
 
-    missing = httpx.get(f"{api.url}/admin/sessions/nope")
+    missing = httpx.get(f"{api.url}/admin/sessions/nope", headers=AUTH)
     assert missing.status_code == 404 and missing.json()["error"]["param"] == "session_id"
-    bad_page = httpx.get(f"{api.url}/admin/sessions", params={"limit": 0})
+    bad_page = httpx.get(f"{api.url}/admin/sessions", params={"limit": 0}, headers=AUTH)
     assert bad_page.status_code == 400 and bad_page.json()["error"]["param"] == "limit"
 
 
@@ -221,8 +225,8 @@ def test_many_seeded_requests_at_once_leave_the_engine_alive(api):
     words = " ".join(["apple banana cherry grape"] * 70)
 
     async def burst() -> list[str]:
-        async with openai.AsyncOpenAI(base_url=f"{api.url}/v1", api_key="x", max_retries=0,
-                                      timeout=120) as client:
+        async with openai.AsyncOpenAI(base_url=f"{api.url}/v1", api_key=ADMIN_KEY,
+                                      max_retries=0, timeout=120) as client:
             replies = await asyncio.gather(*[client.chat.completions.create(
                 model="lucid", messages=[{"role": "user", "content": f"{i} {words}"}], seed=i,
                 temperature=0.9, max_tokens=4, metadata={"learn": "false"}) for i in range(24)])

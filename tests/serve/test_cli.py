@@ -1,5 +1,6 @@
 """The `lucid` command against a running API replica (real engine and PostgreSQL): operator
-commands print what the admin API says and exit with codes a script can test."""
+commands print what the admin API says and exit with codes a script can test. `lucid worker`'s
+beat switch is checked on the command it would exec, without a broker."""
 
 from __future__ import annotations
 
@@ -8,19 +9,26 @@ import os
 import subprocess
 import sys
 
+import openai
 import pytest
+from openai import OpenAI
+from typer.testing import CliRunner
 
+from serve import cli
+from serve.engine_process import worker_command
+from serve.settings import Settings
 from tests.conftest import free_port
-
-pytestmark = pytest.mark.slow
+from tests.keys import ADMIN_KEY
 
 
 def lucid(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "serve.cli", *args], capture_output=True,
                           text=True, timeout=120,
-                          env={**os.environ, "LUCID_URL": url, "COLUMNS": "200"})
+                          env={**os.environ, "LUCID_URL": url, "LUCID_API_KEY": ADMIN_KEY,
+                               "COLUMNS": "200"})
 
 
+@pytest.mark.slow
 def test_sessions_and_adapters_are_listed(api, client):
     reply = client.chat.completions.with_raw_response.create(
         model="lucid", messages=[{"role": "user", "content": "Hello from the CLI test"}],
@@ -35,6 +43,7 @@ def test_sessions_and_adapters_are_listed(api, client):
     assert adapters.returncode == 0 and "serving:" in adapters.stdout
 
 
+@pytest.mark.slow
 def test_refusals_and_unreachable_servers_have_their_own_exit_codes(api):
     missing = lucid(api.url, "runs", "show", "987654")
     assert missing.returncode == 1 and "404" in missing.stdout
@@ -42,3 +51,62 @@ def test_refusals_and_unreachable_servers_have_their_own_exit_codes(api):
     assert promote.returncode == 1 and "no-such-version" in promote.stdout
     nobody = lucid(f"http://127.0.0.1:{free_port()}", "adapters", "list")
     assert nobody.returncode == 3 and "make run" in nobody.stdout
+
+
+@pytest.mark.slow
+def test_forget_erases_a_session_and_insights_can_be_listed(api, client):
+    reply = client.chat.completions.with_raw_response.create(
+        model="lucid", messages=[{"role": "user", "content": "Forget me, CLI"}], max_tokens=4,
+        user="cli-forget")
+    session = reply.headers["x-session-id"]
+    forgot = lucid(api.url, "sessions", "forget", session)
+    assert forgot.returncode == 0, forgot.stdout + forgot.stderr
+    assert "erased 1 sessions, 1 turns" in forgot.stdout
+    assert lucid(api.url, "sessions", "show", session).returncode == 1
+    assert lucid(api.url, "sessions", "forget", "--user", "cli-forget").returncode == 1  # gone
+    assert lucid(api.url, "sessions", "forget").returncode == 2
+    listed = lucid(api.url, "insights", "list", "--json")
+    assert listed.returncode == 0 and isinstance(json.loads(listed.stdout), list)
+    assert lucid(api.url, "insights", "release", "987654").returncode == 1
+
+
+def test_worker_embeds_the_beat_unless_told_not_to(tmp_path):
+    settings = Settings(var_dir=tmp_path)
+    with_beat = worker_command(settings)
+    assert "--beat" in with_beat and str(tmp_path / "celerybeat-schedule") in with_beat
+    without = worker_command(settings, beat=False)
+    assert "--beat" not in without and "--schedule" not in without
+    # Everything else of the worker stays: same app, one run at a time.
+    assert [a for a in with_beat if a not in {"--beat", "--schedule",
+                                              str(tmp_path / "celerybeat-schedule")}] == without
+    assert without[1:6] == ["-m", "celery", "-A", "distill.tasks", "worker"]
+    assert "--pool=solo" in without and "--concurrency=1" in without
+    shown = CliRunner().invoke(cli.app, ["worker", "--help"])
+    assert shown.exit_code == 0 and "--no-beat" in shown.output
+
+
+@pytest.mark.slow
+def test_keys_are_created_listed_and_revoked_and_a_missing_key_says_what_to_do(api):
+    made = lucid(api.url, "keys", "create", "--name", "cli-made", "--scope", "chat", "--rpm",
+                 "100")
+    assert made.returncode == 0, made.stdout + made.stderr
+    key = made.stdout.strip().splitlines()[-1]
+    key_id = key.split("-")[1]
+    with OpenAI(base_url=f"{api.url}/v1", api_key=key, max_retries=0) as chat:
+        assert chat.models.list().data
+    listed = lucid(api.url, "keys", "list", "--json")
+    mine = [k for k in json.loads(listed.stdout) if k["key_id"] == key_id]
+    assert mine and mine[0]["scopes"] == ["chat"] and mine[0]["rpm"] == 100
+    assert key not in listed.stdout
+    revoked = lucid(api.url, "keys", "revoke", key_id)
+    assert revoked.returncode == 0 and key_id in revoked.stdout
+    with OpenAI(base_url=f"{api.url}/v1", api_key=key, max_retries=0) as chat, \
+            pytest.raises(openai.AuthenticationError):
+        chat.models.list()
+    shown = lucid(api.url, "tenant", "show")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["name"] == "default"
+    keyless = subprocess.run([sys.executable, "-m", "serve.cli", "keys", "list"],
+                             capture_output=True, text=True, timeout=120, cwd="/",
+                             env={**os.environ, "LUCID_URL": api.url, "LUCID_API_KEY": "",
+                                  "LUCID_VAR_DIR": "/nonexistent", "COLUMNS": "200"})
+    assert keyless.returncode == 1 and "LUCID_API_KEY" in keyless.stdout

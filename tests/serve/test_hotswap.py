@@ -4,7 +4,6 @@ The fast sibling with a fake engine is test_registry.py."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from pathlib import Path
 
@@ -12,42 +11,12 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from distill.publish import publish
-from store.adapters import AdapterStore
-from store.db import open_pool
+from tests.keys import ADMIN_KEY, AUTH
+from tests.serve.real_adapters import make_adapter, register
 
 pytestmark = pytest.mark.slow
 
 ASK = [{"role": "user", "content": "Name three fruits."}]
-
-
-def make_adapter(model_path: str, out: Path, seed: int) -> Path:
-    """A real rank-8 LoRA on the real model, with random (non-zero) weights so it changes output."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32)
-    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"],
-                        init_lora_weights=False)
-    get_peft_model(model, config).save_pretrained(out)
-    return out
-
-
-def register(database_url: str, src: Path, root: Path, base_model: str) -> dict:
-    path, sha = publish(src, root)
-
-    async def create() -> dict:
-        pool = await open_pool(database_url, 1)
-        try:
-            return await AdapterStore(pool).create_version(
-                run_id=None, parent_id=None, base_model=base_model, path=str(path), sha256=sha,
-                config={"lora_r": 8}, metrics={})
-        finally:
-            await pool.close()
-
-    return asyncio.run(create())
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +31,7 @@ def versions(database_url, base_settings, tmp_path_factory):
 def replica(start_api):
     api = start_api()
     yield api
-    while httpx.post(f"{api.url}/admin/rollback").status_code == 200:
+    while httpx.post(f"{api.url}/admin/rollback", headers=AUTH).status_code == 200:
         pass  # leave the base model active for other tests
 
 
@@ -74,22 +43,24 @@ def greedy(client: OpenAI) -> tuple[str, str]:
 
 def test_promote_and_rollback_take_effect_on_the_next_request(replica, versions, base_settings):
     v1, v2 = versions
-    with OpenAI(base_url=f"{replica.url}/v1", api_key="x", max_retries=0) as client:
+    with OpenAI(base_url=f"{replica.url}/v1", api_key=ADMIN_KEY, max_retries=0) as client:
         base_model, base_text = greedy(client)
         assert base_model == base_settings.base_model_id
 
-        assert httpx.post(f"{replica.url}/admin/adapters/{v1['name']}/promote").status_code == 200
+        assert httpx.post(f"{replica.url}/admin/adapters/{v1['name']}/promote",
+                          headers=AUTH).status_code == 200
         model, text = greedy(client)
         assert model == v1["name"] and text != base_text
         listed = {m.id: m for m in client.models.list()}
         assert listed[v1["name"]].model_extra["parent"] == base_settings.base_model_id
 
-        assert httpx.post(f"{replica.url}/admin/adapters/{v2['name']}/promote").status_code == 200
+        assert httpx.post(f"{replica.url}/admin/adapters/{v2['name']}/promote",
+                          headers=AUTH).status_code == 200
         assert greedy(client)[0] == v2["name"]
 
-        assert httpx.post(f"{replica.url}/admin/rollback").status_code == 200
+        assert httpx.post(f"{replica.url}/admin/rollback", headers=AUTH).status_code == 200
         assert greedy(client) == (v1["name"], text)
-        assert httpx.post(f"{replica.url}/admin/rollback").status_code == 200
+        assert httpx.post(f"{replica.url}/admin/rollback", headers=AUTH).status_code == 200
         assert greedy(client) == (base_model, base_text)
 
 
@@ -101,7 +72,7 @@ def test_streams_in_flight_survive_promotions_and_rollbacks(replica, versions):
 
     def stream() -> None:
         try:
-            with OpenAI(base_url=f"{replica.url}/v1", api_key="x", max_retries=0) as client:
+            with OpenAI(base_url=f"{replica.url}/v1", api_key=ADMIN_KEY, max_retries=0) as client:
                 chunks = client.chat.completions.create(
                     model="lucid", messages=ASK, max_tokens=64, temperature=0.8, stream=True)
                 models, finish = set(), None
@@ -121,10 +92,30 @@ def test_streams_in_flight_survive_promotions_and_rollbacks(replica, versions):
     started.wait(60)
     for action in (f"adapters/{v1['name']}/promote", f"adapters/{v2['name']}/promote",
                    "rollback", "rollback", f"adapters/{v2['name']}/promote"):
-        assert httpx.post(f"{replica.url}/admin/{action}").status_code == 200
+        assert httpx.post(f"{replica.url}/admin/{action}", headers=AUTH).status_code == 200
     for t in threads:
         t.join(120)
     assert not errors, errors
     assert len(results) == 6
     assert all(finish in ("stop", "length") for _, finish in results)
     assert all(len(models) == 1 for models, _ in results), "a stream changed version midway"
+
+
+def test_a_corrupt_real_adapter_is_refused_and_the_current_version_keeps_serving(
+        replica, versions, base_settings, database_url, tmp_path):
+    v1, _ = versions
+    bad = register(database_url, make_adapter(base_settings.model_path, tmp_path / "c", 5),
+                   base_settings.var_dir / "adapters", base_settings.base_model_id)
+    weights = Path(bad["path"]) / "adapter_model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0x01  # one bit of one weight: the file still loads, the checksum does not match
+    weights.write_bytes(bytes(data))
+    with OpenAI(base_url=f"{replica.url}/v1", api_key=ADMIN_KEY, max_retries=0) as client:
+        assert httpx.post(f"{replica.url}/admin/adapters/{v1['name']}/promote",
+                          headers=AUTH).status_code == 200
+        before = greedy(client)
+        refused = httpx.post(f"{replica.url}/admin/adapters/{bad['name']}/promote", headers=AUTH)
+        assert refused.status_code == 400
+        assert "published checksum" in refused.json()["error"]["message"]
+        assert greedy(client) == before and before[0] == v1["name"]
+        assert bad["name"] not in {m.id for m in client.models.list()}

@@ -3,13 +3,15 @@ PostgreSQL. The real-vLLM sibling with a real LoRA adapter is test_hotswap.py.""
 
 from __future__ import annotations
 
+import shutil
 import time
+from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from serve.app import create_app
 from serve.settings import Settings
+from tests.keys import app_client
+from tests.serve.adapter_files import published
 from tests.serve.fake_engine import FakeEngine
 
 USER = [{"role": "user", "content": "hi"}]
@@ -29,23 +31,12 @@ def database_url(database_url, db):
     _clean_registry(db)
 
 
-@pytest.fixture
-def engine() -> FakeEngine:
-    return FakeEngine()
-
-
-@pytest.fixture
-def http(database_url, engine, tmp_path):
-    settings = Settings(database_url=database_url, var_dir=tmp_path, model="base-model")
-    with TestClient(create_app(settings, engine=engine)) as client:
-        yield client
-
-
-def new_version(http, n: int, path: str | None = None) -> dict:
+def new_version(http, n: int, rank: int = 8, base_model: str = "base-model") -> dict:
     store = http.app.state.registry.adapters
+    path, sha = published(http.adapter_root, rank)
     return http.portal.call(lambda: store.create_version(
-        run_id=None, parent_id=None, base_model="base-model", path=path or f"/adapters/{n}",
-        sha256=f"{n:02d}" * 32, config={"lora_r": 8}, metrics={}))
+        run_id=None, parent_id=None, base_model=base_model, path=path, sha256=sha,
+        config={"lora_r": rank}, metrics={}))
 
 
 def served_model(http) -> str:
@@ -60,7 +51,7 @@ def test_promote_flips_lucid_and_lists_the_version(http, engine):
     response = http.post(f"/admin/adapters/{v1['name']}/promote")
     assert response.status_code == 200
     assert response.json()["active"]["name"] == v1["name"]
-    assert engine.loaded == {v1["name"]: "/adapters/1"}
+    assert engine.loaded == {v1["name"]: v1["path"]}
     assert served_model(http) == v1["name"]
     cards = {m["id"]: m for m in http.get("/v1/models").json()["data"]}
     assert cards["lucid"]["root"] == v1["name"]
@@ -98,8 +89,8 @@ def test_promote_errors(http):
 
 
 def test_an_adapter_the_engine_refuses_never_serves(http, engine):
-    good, bad = new_version(http, 1), new_version(http, 2, path="/adapters/corrupt")
-    engine.refuse.add("/adapters/corrupt")
+    good, bad = new_version(http, 1), new_version(http, 2)
+    engine.refuse.add(bad["path"])
     http.post(f"/admin/adapters/{good['name']}/promote")
     refused = http.post(f"/admin/adapters/{bad['name']}/promote")
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "adapter_refused"
@@ -117,7 +108,7 @@ def test_pin_and_unpin_are_recorded(http):
 def test_a_second_replica_follows_promotions_by_notification(http, database_url, tmp_path):
     other_engine = FakeEngine()
     settings = Settings(database_url=database_url, var_dir=tmp_path, model="base-model")
-    with TestClient(create_app(settings, engine=other_engine)) as other:
+    with app_client(settings, other_engine) as other:
         other.portal.call(other.app.state.registry.sync.listening.wait)
         v1 = new_version(http, 1)
         http.post(f"/admin/adapters/{v1['name']}/promote")
@@ -125,3 +116,47 @@ def test_a_second_replica_follows_promotions_by_notification(http, database_url,
         while served_model(other) != v1["name"] and time.monotonic() < deadline:
             time.sleep(0.02)
         assert served_model(other) == v1["name"]
+
+
+def _corrupt(version: dict) -> None:
+    weights = Path(version["path"]) / "adapter_model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[0] ^= 0xFF
+    weights.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda http: new_version(http, 2, base_model="other-model"), "trained on other-model"),
+    (lambda http: new_version(http, 2, rank=64), "rank 64 is above the engine's limit 16"),
+    (lambda http: (v := new_version(http, 2), _corrupt(v))[0], "do not match the published"),
+    (lambda http: (v := new_version(http, 2),
+                   shutil.rmtree(v["path"]))[0], "is missing"),
+])
+def test_a_corrupt_or_mismatched_adapter_is_refused_and_the_current_one_serves(
+        http, engine, make, reason):
+    good = new_version(http, 1)
+    assert http.post(f"/admin/adapters/{good['name']}/promote").status_code == 200
+    bad = make(http)
+    refused = http.post(f"/admin/adapters/{bad['name']}/promote")
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "adapter_refused" and reason in error["message"], error
+    assert bad["name"] not in engine.loaded
+    assert served_model(http) == good["name"]
+    assert http.get("/admin/adapters").json()["active"]["name"] == good["name"]
+
+
+def test_a_restarted_engine_gets_the_active_adapter_again(http, engine):
+    v1 = new_version(http, 1)
+    assert http.post(f"/admin/adapters/{v1['name']}/promote").status_code == 200
+    engine.up = False  # vLLM died ...
+    engine.loaded.clear()  # ... and a new one starts without adapters
+    deadline = time.monotonic() + 5
+    while http.app.state.registry.sync.engine_up and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert http.get("/health").status_code == 503
+    engine.up = True
+    while v1["name"] not in engine.loaded and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert engine.loaded == {v1["name"]: v1["path"]}
+    assert served_model(http) == v1["name"]

@@ -6,27 +6,11 @@ Siblings against the real engine: test_chat.py.
 from __future__ import annotations
 
 import orjson
-import pytest
-from fastapi.testclient import TestClient
 
-from serve.app import create_app
 from serve.settings import Settings
-from tests.serve.fake_engine import FakeEngine
+from tests.keys import app_client
 
 USER = [{"role": "user", "content": "hello there"}]
-
-
-@pytest.fixture
-def engine() -> FakeEngine:
-    return FakeEngine()
-
-
-@pytest.fixture
-def http(database_url, engine, tmp_path):
-    settings = Settings(database_url=database_url, var_dir=tmp_path, model_name="base-model",
-                        model="base-model")
-    with TestClient(create_app(settings, engine=engine)) as client:
-        yield client
 
 
 def _count(db) -> int:
@@ -107,3 +91,27 @@ def test_opt_out_metadata_marks_the_session_not_for_learning(http, db):
     session = response.headers["x-session-id"]
     row = db.execute("SELECT learn FROM sessions WHERE public_id = %s", (session,)).fetchone()
     assert row["learn"] is False
+
+
+def test_a_token_cap_refuses_more_fills_in_none_and_shows_in_the_openapi_document(
+        database_url, engine, tmp_path, db):
+    settings = Settings(database_url=database_url, var_dir=tmp_path, model="base-model",
+                        max_completion_tokens=8)
+    ask = {"model": "lucid", "messages": [{"role": "user", "content": "hi"}]}
+    with app_client(settings, engine) as http:
+        before = _count(db)
+        for param in ("max_tokens", "max_completion_tokens"):
+            refused = http.post("/v1/chat/completions", json={**ask, param: 9})
+            assert refused.status_code == 400
+            assert refused.json()["error"]["param"] == param
+            assert refused.json()["error"]["code"] == "max_tokens_too_large"
+        assert _count(db) == before
+        assert http.post("/v1/chat/completions", json=ask).status_code == 200
+        assert engine.payloads[-1]["max_tokens"] == 8
+        assert http.post("/v1/chat/completions", json={**ask, "max_tokens": 5}).status_code == 200
+        assert engine.payloads[-1]["max_tokens"] == 5
+        document = http.get("/openapi.json").json()
+        request = document["components"]["schemas"]["ChatCompletionRequest"]["properties"]
+        assert {"type": "integer", "minimum": 1, "maximum": 8} in request["max_tokens"]["anyOf"]
+        responses = document["paths"]["/v1/chat/completions"]["post"]["responses"]
+        assert "422" not in responses and "default" in responses

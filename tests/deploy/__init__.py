@@ -1,0 +1,2 @@
+"""Tests of deploy/: the Compose file and the Kubernetes manifests, checked without Docker or a
+cluster."""
