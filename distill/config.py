@@ -43,13 +43,15 @@ class OPSDConfig:
     target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_TARGET_MODULES))
     """Linear layers that get LoRA; never embeddings or lm_head (vLLM rejects those)."""
     learning_rate: float = 1e-3
-    """AdamW learning rate (> 0). On SmolLM2-135M with teacher_mix 0.5, 3e-3 learned no more than
-    1e-3 but cost 0.08 general accuracy instead of 0.03."""
+    """AdamW learning rate (> 0). On SmolLM2-135M (10 facts, 120 steps, teacher_mix 1) 2e-3 learned
+    no more than 1e-3 (0.60 held-out both) and raised general perplexity +1.7% instead of +0.2%."""
     steps: int = 30
     """Optimizer steps at least (>= 1); each samples a fresh on-policy batch."""
-    epochs: float = 2.0
+    epochs: float = 14.0
     """Passes over the practice set at least (0 = just `steps`): a run takes
-    max(steps, ceil(epochs * examples / batch_size)) steps, up to `max_steps`."""
+    max(steps, ceil(epochs * examples / batch_size)) steps, up to `max_steps`. Facts need many
+    passes: on SmolLM2-135M (10 facts, 71 prompts) 30 steps (3.4 passes) planted 0.05-0.15 of
+    held-out questions, 120 steps (13.5 passes) 0.55-0.60, general accuracy unchanged."""
     max_steps: int = 2000
     """Upper bound on a run's steps, whatever the practice set's size (>= steps)."""
     batch_size: int = 8
@@ -58,11 +60,20 @@ class OPSDConfig:
     """Tokens the student samples per prompt (>= 1)."""
     sample_temperature: float = 1.0
     """Temperature of the student's sampling (> 0); 1.0 samples its true distribution."""
-    teacher_mix: float = 0.5
+    teacher_mix: float = 0.75
     """Share of each batch whose completions the teacher samples (with its context) instead of
     the student, as in GKD's lambda: 0 = purely on-policy, 1 = distillation on the teacher's own
     answers. The student rarely samples a name it has never seen, so on its samples alone a new
-    name is learned slowly; teacher-sampled rows show it, with soft targets rather than SFT's."""
+    name is learned slowly; teacher-sampled rows show it, with soft targets rather than SFT's.
+    Measured (10 facts, 120 steps): 0.75 -> 0.55 held-out, 1.0 -> 0.60; at 30 steps 0.5 -> 0.05-0.15
+    and 1.0 (60 steps) -> 0.30. 0.75 keeps a quarter of every batch on the student's own samples,
+    which is where it learns to correct its own continuations."""
+    verify_teacher: bool = True
+    """Teacher-sampled rows of examples that carry a checker (a fact the user stated) must pass
+    it: a failing sample is drawn again once, and if that fails too the row falls back to the
+    student's own sample, still scored by the teacher. A small teacher at temperature 1 sometimes
+    answers beside the point ("The user just adopted a puppy." to "What is my dog called?");
+    distilled, such rows teach the student to answer beside the point too."""
     teacher: str = "base"
     """"base" = the model with adapters off, or "frozen_current" = base + init adapter, frozen."""
     seed: int = 0
@@ -108,6 +119,8 @@ class OPSDConfig:
             raise bad("max_steps", "must be >= steps")
         if not self.sample_temperature > 0:
             raise bad("sample_temperature", "must be > 0")
+        if not isinstance(self.verify_teacher, bool):
+            raise bad("verify_teacher", "must be true or false")
         if self.teacher not in TEACHERS:
             raise bad("teacher", f"must be one of {TEACHERS}")
         if self.seed < 0:

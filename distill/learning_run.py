@@ -30,6 +30,7 @@ from serve.transcripts import transcript
 from store.adapters import AdapterStore
 from store.db import open_pool
 from store.runs import RunBusy, RunStore
+from store.sessions import DEFAULT_TENANT_ID
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +65,13 @@ class LearningConfig:
                 "gate": asdict(self.gate)}
 
 
-def _registry(settings: Settings, action):
-    """Run one AdapterStore coroutine on a short-lived pool (the worker is synchronous)."""
+def _registry(settings: Settings, tenant_id: int, action):
+    """Run one coroutine on the tenant's AdapterStore, on a short-lived pool (the worker is
+    synchronous)."""
     async def go():
         pool = await open_pool(settings.database_url or "", 1)
         try:
-            return await action(AdapterStore(pool))
+            return await action(AdapterStore(pool, tenant_id))
         finally:
             await pool.close()
 
@@ -99,10 +101,14 @@ def _preload(settings: Settings, name: str, path: Path) -> None:
 
 
 def run_learning(settings: Settings, run_id: int | None = None, trigger: str = "manual",
-                 task_id: str | None = None) -> dict[str, Any]:
-    store = RunStore.connect(settings.database_url or "")
+                 task_id: str | None = None, tenant_id: int = DEFAULT_TENANT_ID
+                 ) -> dict[str, Any]:
+    """Run `run_id` (its own tenant's), or a new run of `tenant_id`."""
+    store = RunStore.connect(settings.database_url or "", tenant_id)
     try:
-        if run_id is None:
+        if run_id is not None:
+            store = store.for_tenant(store.tenant_of(run_id))
+        else:
             run_id = store.create(trigger)
         try:
             store.claim(run_id, task_id)
@@ -125,6 +131,9 @@ def run_learning(settings: Settings, run_id: int | None = None, trigger: str = "
 
 
 def _stages(settings: Settings, store: RunStore, run_id: int) -> dict[str, Any]:
+    def registry(action):
+        return _registry(settings, store.tenant_id, action)
+
     config = LearningConfig.from_overrides(settings.learn_overrides)
     store.set_config(run_id, config.to_dict())
     started = time.monotonic()
@@ -146,22 +155,32 @@ def _stages(settings: Settings, store: RunStore, run_id: int) -> dict[str, Any]:
         if isinstance(generator, HTTPGenerator):
             generator.close()
     insight_ids = {}
-    for session_id, insight in result.insights.items():
+    for session_id in result.insights.keys() | result.quarantined.keys():
+        insight = result.insights.get(session_id)
         rows = [] if insight is None else [{"kind": insight.kind, "text": insight.text}]
+        rows += [{**held, "status": "quarantined"} for held in
+                 result.quarantined.get(session_id, [])]  # kept for review, never learned
         ids = store.replace_insights(run_id, session_id, rows)
-        insight_ids[session_id] = ids[0] if ids else None
+        insight_ids[session_id] = ids[0] if insight is not None else None
+    # Replayed items point at the earlier insight they came from: erasing its session then
+    # deletes them too and taints what this run trains.
+    replayed = {row["text"]: row["id"] for row in earlier}
     store.replace_practice(run_id, [
-        {**item.as_row(), "insight_id": insight_ids.get(item.session_id)}
+        {**item.as_row(), "insight_id": insight_ids.get(item.session_id) if item.session_id
+         else replayed.get(item.context or "")}
         for item in result.items])
-    train = [PracticeExample(item.prompt, item.context or "") for item in result.train_items()]
+    train = [PracticeExample(item.prompt, item.context or "", item.checker) for item in result.train_items()]
     heldout = [Probe(item.prompt, item.checker) for item in result.heldout_items()
                if item.checker]
     if not any(example.context for example in train):
         return {"sessions": len(sessions), "insights": 0, "sessions_consumed": True,
                 "promoted": False, "note": "the sessions taught nothing to learn"}
 
-    state = _registry(settings, lambda a: a.state())
-    current = Path(state.active["path"]) if state.active else None
+    state = registry(lambda a: a.state())
+    current = Path(state.active["path"]) if state.active else None  # what the gate beats
+    # What the new weights start from: not a version that learned from erased sessions.
+    base = registry(lambda a: a.training_base())
+    start = Path(base["path"]) if base else None
     work = settings.adapters_dir / ".work" / f"run-{run_id}"
     shutil.rmtree(work, ignore_errors=True)
     sweep(settings.adapters_dir)
@@ -171,31 +190,35 @@ def _stages(settings: Settings, store: RunStore, run_id: int) -> dict[str, Any]:
                        elapsed_s=round(time.monotonic() - started, 1))
 
     store.progress(run_id, "distill", step=0, total=config.opsd.total_steps(len(train)))
-    report = train_opsd(settings.model_path, train, config.opsd, work, init_adapter=current,
+    report = train_opsd(settings.model_path, train, config.opsd, work, init_adapter=start,
                         on_step=on_step)
     path, sha = publish(work, settings.adapters_dir)
     shutil.rmtree(work, ignore_errors=True)
-    version = _registry(settings, lambda a: a.create_version(
-        run_id=run_id, parent_id=state.active["id"] if state.active else None,
+    version = registry(lambda a: a.create_version(
+        run_id=run_id, parent_id=base["id"] if base else None,
         base_model=settings.base_model_id, path=str(path), sha256=sha,
         config=config.to_dict(), metrics={"train_loss": report.losses[-5:]}))
 
     store.progress(run_id, "gate", version=version["name"])
     verdict = evaluate_candidate(settings.model_path, path, current, heldout, config.gate)
-    _registry(settings, lambda a: a.set_outcome(
-        version["id"], verdict.metrics(), "candidate" if verdict.passed else "rejected"))
+    # A session erased while this run trained is still in these weights: taint them.
+    erased = store.erased_during(run_id, len(sessions))
+    outcome = "tainted" if erased else "candidate" if verdict.passed else "rejected"
+    registry(lambda a: a.set_outcome(version["id"], verdict.metrics(), outcome))
 
     promoted = False
-    if verdict.passed and not state.pinned:
+    if verdict.passed and not state.pinned and not erased:
         store.progress(run_id, "promote", version=version["name"])
         _preload(settings, version["name"], path)
-        _registry(settings, lambda a: a.promote(version["name"], actor=f"run {run_id}"))
+        registry(lambda a: a.promote(version["name"], actor=f"run {run_id}"))
         promoted = True
     return {"sessions": len(sessions), "insights": sum(1 for i in result.insights.values() if i),
             "train_examples": len(train), "heldout": len(heldout), "version": version["name"],
             "gate_passed": verdict.passed, "sessions_consumed": verdict.passed,
             "gate_reasons": verdict.reasons,
             "candidate": verdict.candidate, "current": verdict.current, "promoted": promoted,
-            "pinned": state.pinned, "dream": result.stats(),
+            "pinned": state.pinned, "dream": result.stats(), "erased_during_run": erased,
             "train_seconds": round(report.seconds, 1),
+            "teacher_rows_checked": report.teacher_rows,
+            "teacher_rows_rejected": report.teacher_rejected,
             "seconds": round(time.monotonic() - started, 1)}

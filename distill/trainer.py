@@ -20,6 +20,7 @@ from peft import LoraConfig, PeftModel, get_peft_model
 from distill.config import OPSDConfig
 from distill.evaluate import encode_prompts, generate_ids, load_base
 from distill.loss import generalized_jsd
+from dream.checkers import check
 from dream.practice import teacher_chat
 
 REPORT_NAME = "train_report.json"
@@ -34,6 +35,9 @@ class PracticeExample:
     context: str = ""
     """Privileged text only the teacher sees; "" for replay prompts, where the teacher is just the
     model, which holds the student near it on general requests (against forgetting)."""
+    checker: dict | None = None
+    """A test of the answer (`dream.checkers`) when the prompt asks for a stated fact: teacher
+    samples that fail it are not distilled (OPSDConfig.verify_teacher)."""
 
 
 def teacher_messages(example: PracticeExample) -> list[dict]:
@@ -51,6 +55,10 @@ class TrainReport:
     seconds: float
     examples: int
     """Number of practice examples given."""
+    teacher_rows: int = 0
+    """Rows the teacher sampled for examples with a checker (OPSD)."""
+    teacher_rejected: int = 0
+    """Of those, rows whose samples failed the checker twice and fell back to the student's."""
 
     def save(self, folder: Path) -> None:
         (Path(folder) / REPORT_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -90,6 +98,7 @@ class _Run:
         self.student_ids = encode_prompts(self.tokenizer, [e.prompt for e in examples])
         self.teacher_ids = encode_prompts(self.tokenizer, [teacher_messages(e) for e in examples])
         self.queue: list[int] = []
+        self.teacher_rows = self.teacher_rejected = 0
 
     def _check_shape(self, peft_config, init_adapter: Path) -> None:
         have = (peft_config.r, sorted(peft_config.target_modules))
@@ -155,18 +164,46 @@ class _Run:
         self.model.save_pretrained(str(out_dir), selected_adapters=["default"])
 
 
+def _teacher_completions(run: _Run, batch: list[int]) -> list[list[int] | None]:
+    """The teacher's samples for `batch`; None where a checked example's sample failed twice."""
+    with run.teacher():
+        rows: list[list[int] | None] = list(run.generate([run.teacher_ids[i] for i in batch],
+                                                         do_sample=True))
+    checked = [j for j, i in enumerate(batch) if run.config.verify_teacher
+               and run.examples[i].checker]
+    run.teacher_rows += len(checked)
+
+    def failing() -> list[int]:
+        return [j for j in checked if rows[j] is not None and not check(
+            run.examples[batch[j]].checker,
+            run.tokenizer.decode(rows[j], skip_special_tokens=True))]
+
+    if again := failing():
+        with run.teacher():
+            redrawn = run.generate([run.teacher_ids[batch[j]] for j in again], do_sample=True)
+        for j, completion in zip(again, redrawn, strict=True):
+            rows[j] = completion
+        for j in failing():
+            rows[j] = None
+            run.teacher_rejected += 1
+    return rows
+
+
 def _opsd_loss(run: _Run, batch: list[int]) -> torch.Tensor:
     cfg = run.config
     student_prompts = [run.student_ids[i] for i in batch]
     # Batches are shuffled, so the first rows are as good a random share as any.
     by_teacher = round(cfg.teacher_mix * len(batch))
-    completions: list[list[int]] = []
+    rows: list[list[int] | None] = [None] * len(batch)
     if by_teacher:
-        with run.teacher():
-            completions += run.generate([run.teacher_ids[i] for i in batch[:by_teacher]],
-                                        do_sample=True)
-    if by_teacher < len(batch):  # on-policy: the student's own answers
-        completions += run.generate(student_prompts[by_teacher:], do_sample=True)
+        rows[:by_teacher] = _teacher_completions(run, batch[:by_teacher])
+    # On-policy: the student's own answers, for its share and for rejected teacher rows.
+    own = [j for j, row in enumerate(rows) if row is None]
+    if own:
+        sampled = run.generate([student_prompts[j] for j in own], do_sample=True)
+        for j, completion in zip(own, sampled, strict=True):
+            rows[j] = completion
+    completions = [row for row in rows if row is not None]
     with torch.no_grad(), run.teacher():
         teacher_logits, mask = run.completion_logits([run.teacher_ids[i] for i in batch],
                                                      completions)
@@ -222,7 +259,8 @@ def _train(method: str, loss_fn: Callable[[_Run, list[int]], torch.Tensor], base
     run.save(out_dir)
     config.save(out_dir)
     report = TrainReport(method=method, steps=total, losses=losses,
-                         seconds=round(time.monotonic() - started, 3), examples=len(examples))
+                         seconds=round(time.monotonic() - started, 3), examples=len(examples),
+                         teacher_rows=run.teacher_rows, teacher_rejected=run.teacher_rejected)
     report.save(out_dir)
     return report
 
