@@ -67,7 +67,8 @@ async def first_token(http: httpx.AsyncClient, api: str, max_tokens: int = 4) ->
     raise RuntimeError("stream ended without content")
 
 
-async def load(api: str, streams: int, stop: asyncio.Event, counts: dict[str, int]) -> None:
+async def load(api: str, auth: dict[str, str], streams: int, stop: asyncio.Event,
+               counts: dict[str, int]) -> None:
     async def one_client(http: httpx.AsyncClient) -> None:
         while not stop.is_set():
             body = {"model": "lucid", "messages": ASK, "max_tokens": 48, "stream": True,
@@ -89,7 +90,7 @@ async def load(api: str, streams: int, stop: asyncio.Event, counts: dict[str, in
                 counts["failed"] += 1
                 print("request failed:", exc, flush=True)
 
-    async with httpx.AsyncClient(timeout=300) as http:
+    async with httpx.AsyncClient(timeout=300, headers=auth) as http:
         await asyncio.gather(*(one_client(http) for _ in range(streams)))
 
 
@@ -97,9 +98,9 @@ async def run(stack, names: list[str], streams: int, cycles: int) -> None:
     api = stack.api_url
     counts = {"ok": 0, "failed": 0}
     stop = asyncio.Event()
-    async with httpx.AsyncClient(timeout=300) as http:
+    async with httpx.AsyncClient(timeout=300, headers=stack.auth) as http:
         idle = [(await first_token(http, api))[1] for _ in range(5)]
-        background = asyncio.create_task(load(api, streams, stop, counts))
+        background = asyncio.create_task(load(api, stack.auth, streams, stop, counts))
         await asyncio.sleep(3)
         switches: list[float] = []
         plan = []

@@ -5,11 +5,14 @@ teacher's answers to the same practice prompts with the same steps. For each: he
 general regression accuracy and general-text perplexity (forgetting), CPU-seconds per fact.
 
     .venv/bin/python bench/learning.py [--facts 10] [--steps 30] [--engine-url URL] [--out DIR]
+                                       [--practice FILE]
 
 Sessions are written by the model itself answering the user's turns, then dreamed on exactly as
 a nightly run does, with vLLM generating (started here unless --engine-url, and stopped before
 training); training and measuring use transformers in this process. Saves learning.json and
-learning.png under --out (default var/bench).
+learning.png under --out (default var/bench). With --practice FILE the dreamed practice set is
+saved there, or reused from there when it exists (no engine is started then); bench/sweep.py
+trains many configurations on such a file.
 """
 
 from __future__ import annotations
@@ -60,6 +63,33 @@ def write_sessions(facts: list[dict], generator: HTTPGenerator) -> dict[str, lis
     return sessions
 
 
+def dream_practice(facts: list[dict], settings: Settings, engine_url: str | None,
+                   out: Path) -> dict:
+    """Sessions for the facts, dreamed on with vLLM as a nightly run does: the practice set, each
+    fact's teacher context and the dreaming's wall seconds (what --practice saves)."""
+    engine = None
+    if not engine_url:
+        engine = EngineProcess(settings, 8190, out / "vllm.log")
+        engine.start()
+        engine.wait_ready(settings.engine_start_timeout_s)
+    try:
+        with HTTPGenerator(engine_url or engine.url, settings.base_model_id) as generator:
+            sessions = write_sessions(facts, generator)
+            start = time.monotonic()
+            dreamed = dream_for_sessions(sessions, generator, DreamConfig())
+            dream_s = time.monotonic() - start
+    finally:
+        if engine is not None:
+            engine.stop()
+    # The upper bound sees what the teacher saw: the session's insight (or the user's own words
+    # where no insight was found).
+    contexts = [dreamed.insights[key].text if key in dreamed.insights else fact["turns"][0]
+                for key, fact in zip(sessions, facts, strict=True)]
+    train = [{"prompt": i.prompt, "context": i.context or "", "checker": i.checker} for i in dreamed.train_items()]
+    return {"facts": facts, "contexts": contexts, "train": train, "dream": dreamed.stats(),
+            "dream_seconds": round(dream_s, 1)}
+
+
 def cpu_seconds() -> float:
     return time.process_time()  # all threads of this process
 
@@ -101,6 +131,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="OPSD/SFT steps (default: config)")
     parser.add_argument("--engine-url", help="a running vLLM to dream with (default: start one)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--practice", type=Path,
+                        help="save the dreamed practice set here, or reuse it when it exists")
     args = parser.parse_args()
     settings = Settings()
     model = settings.model_path
@@ -110,31 +142,31 @@ def main() -> None:
     opsd = OPSDConfig() if args.steps is None else OPSDConfig(steps=args.steps, epochs=0)
     gate = GateConfig()
 
-    engine = None
-    if not args.engine_url:
-        engine = EngineProcess(settings, 8190, args.out / "vllm.log")
-        engine.start()
-        engine.wait_ready(settings.engine_start_timeout_s)
-    try:
-        with HTTPGenerator(args.engine_url or engine.url, settings.base_model_id) as generator:
-            sessions = write_sessions(facts, generator)
-            start = time.monotonic()
-            dreamed = dream_for_sessions(sessions, generator, DreamConfig())
-            dream_s = time.monotonic() - start
-    finally:
-        if engine is not None:
-            engine.stop()
+    if args.practice and args.practice.exists():
+        saved = json.loads(args.practice.read_text())
+        if saved["facts"] != facts:
+            sys.exit(f"{args.practice} was dreamed from other facts: delete it or change --facts")
+        print(f"reusing the practice set in {args.practice}", flush=True)
+    else:
+        saved = dream_practice(facts, settings, args.engine_url, args.out)
+        if args.practice:
+            args.practice.parent.mkdir(parents=True, exist_ok=True)
+            args.practice.write_text(json.dumps(saved, indent=1))
+    dream_s = saved["dream_seconds"]
     held_out = [probe(q, a) for fact in facts for q, a in fact["probes"]]
-    # The upper bound sees what the teacher saw: the session's insight (or the user's own words
-    # where no insight was found).
-    contexts = [dreamed.insights[key].text if key in dreamed.insights else fact["turns"][0]
-                for key, fact in zip(sessions, facts, strict=True)]
-    in_context = [probe(q, a, context) for fact, context in zip(facts, contexts, strict=True)
+    in_context = [probe(q, a, context) for fact, context in zip(facts, saved["contexts"],
+                                                                strict=True)
                   for q, a in fact["probes"]]
     # vLLM's time is not this process's: dreaming is counted in wall seconds on the 2 cores.
     dream_cpu = dream_s * (os.cpu_count() or 1)
-    train = [PracticeExample(i.prompt, i.context or "") for i in dreamed.train_items()]
+    train = [PracticeExample(e["prompt"], e["context"], e.get("checker")) for e in saved["train"]]
     print(f"dreamed {len(train)} training prompts from {n} sessions in {dream_s:.0f} s",
+          flush=True)
+    # The dream's rule-based rewordings can write a probe's exact words: say how many, since
+    # those probes then test recall rather than recall in other words.
+    practised = {e.prompt[-1]["content"].strip().lower() for e in train}
+    verbatim = sum(q.strip().lower() in practised for fact in facts for q, _ in fact["probes"])
+    print(f"{verbatim} of {len(held_out)} probes appear word for word among the practice prompts",
           flush=True)
 
     results = []
@@ -167,7 +199,8 @@ def main() -> None:
               f"{r['cpu_s_per_fact'] if r['cpu_s_per_fact'] is not None else '-':>12}")
     (args.out / "learning.json").write_text(json.dumps(
         {"facts": n, "probes": len(held_out), "practice": len(train),
-         "dream": dreamed.stats(), "opsd": opsd.to_dict(), "results": results}, indent=2))
+         "probes_practised_verbatim": verbatim,
+         "dream": saved["dream"], "opsd": opsd.to_dict(), "results": results}, indent=2))
     plot(results, args.out / "learning.png")
     print(f"\nsaved {args.out / 'learning.json'} and {args.out / 'learning.png'}")
 

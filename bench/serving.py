@@ -53,7 +53,8 @@ async def _one(http: httpx.AsyncClient, url: str, model: str, prompt: str, max_t
     return ttft or 0.0, tokens, time.perf_counter() - start
 
 
-async def _round(url: str, model: str, n: int, concurrency: int, max_tokens: int):
+async def _round(url: str, headers: dict[str, str], model: str, n: int, concurrency: int,
+                 max_tokens: int):
     """Run n requests with `concurrency` in flight; return (ttfts, tokens, wall seconds)."""
     queue = [PROMPTS[i % len(PROMPTS)] for i in range(n)]
     ttfts: list[float] = []
@@ -67,7 +68,7 @@ async def _round(url: str, model: str, n: int, concurrency: int, max_tokens: int
             tokens += toks
 
     limits = httpx.Limits(max_connections=concurrency * 2)
-    async with httpx.AsyncClient(timeout=600, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=600, limits=limits, headers=headers) as http:
         await _one(http, url, model, PROMPTS[0], 4)  # warm the connection
         start = time.perf_counter()
         await asyncio.gather(*(worker(http) for _ in range(concurrency)))
@@ -80,15 +81,18 @@ def _pct(values: list[float], q: float) -> float:
         else values[0]
 
 
-async def measure(direct: str, lucid: str, base_model: str, args: argparse.Namespace) -> None:
+async def measure(direct: str, lucid: str, auth: dict[str, str], base_model: str,
+                  args: argparse.Namespace) -> None:
     print(f"{'conc':>4} {'direct tok/s':>13} {'lucid tok/s':>12} {'ratio':>6} "
           f"{'TTFT p50 d/l ms':>16} {'p95 d/l ms':>14} {'added p50':>9} {'added p95':>9}")
     for concurrency in args.concurrency:
         runs: dict[str, tuple[list[float], int, float]] = {"direct": ([], 0, 0.0),
                                                            "lucid": ([], 0, 0.0)}
         for _ in range(args.rounds):  # alternate, so drift hits both sides alike
-            for name, url, model in (("direct", direct, base_model), ("lucid", lucid, "lucid")):
-                t, k, w = await _round(url, model, args.requests, concurrency, args.max_tokens)
+            for name, url, headers, model in (("direct", direct, {}, base_model),
+                                              ("lucid", lucid, auth, "lucid")):
+                t, k, w = await _round(url, headers, model, args.requests, concurrency,
+                                       args.max_tokens)
                 old = runs[name]
                 runs[name] = (old[0] + t, old[1] + k, old[2] + w)
         d, lu = runs["direct"], runs["lucid"]
@@ -111,8 +115,10 @@ def main() -> None:
     with running_stack(args.engine_url) as stack:
         print(f"model {stack.settings.base_model_id}, {args.requests} requests x {args.rounds} "
               f"rounds per side, {args.max_tokens} max tokens, greedy, logging to PostgreSQL on\n")
-        asyncio.run(measure(stack.engine_url, stack.api_url, stack.settings.base_model_id, args))
-        logged = httpx.get(f"{stack.api_url}/admin/sessions", params={"limit": 1}).json()["data"]
+        asyncio.run(measure(stack.engine_url, stack.api_url, stack.auth,
+                            stack.settings.base_model_id, args))
+        logged = httpx.get(f"{stack.api_url}/admin/sessions", params={"limit": 1},
+                           headers=stack.auth).json()["data"]
         assert logged, "Lucid logged no sessions"
 
 
