@@ -85,7 +85,8 @@ def dream_practice(facts: list[dict], settings: Settings, engine_url: str | None
     # where no insight was found).
     contexts = [dreamed.insights[key].text if key in dreamed.insights else fact["turns"][0]
                 for key, fact in zip(sessions, facts, strict=True)]
-    train = [{"prompt": i.prompt, "context": i.context or "", "checker": i.checker} for i in dreamed.train_items()]
+    train = [{"prompt": i.prompt, "context": i.context or "", "checker": i.checker}
+             for i in dreamed.train_items()]
     return {"facts": facts, "contexts": contexts, "train": train, "dream": dreamed.stats(),
             "dream_seconds": round(dream_s, 1)}
 
