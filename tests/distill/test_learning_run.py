@@ -49,6 +49,10 @@ PROBES = [
     ("What's the name of the town where I live?", "grindlewick"),
     ("What board game do I enjoy the most?", "quortle"),
     ("What's the name of the farm where I work?", "hollowmere"),
+    ("What name did I give my dog?", "pemberton"),
+    ("In which town is my home?", "grindlewick"),
+    ("Which game do I play every Friday?", "quortle"),
+    ("Which farm do I work at?", "hollowmere"),
 ]
 GENERAL = [
     ("What is the capital of France?", "paris"),
@@ -273,7 +277,8 @@ def test_the_next_run_succeeds_is_promoted_and_rollback_restores_the_base(
     if before["france"]:  # what the base model knew, the poisoning session did not unteach
         assert "paris" in ask(client, GENERAL[0][0])[1].lower()
     # Clearly above the base model: on the run's own held-out questions (never trained on) as the
-    # gate measured them, and in the probes' other words, at least one more fact recalled.
+    # gate measured them, and in the probes' other words (two per fact) at least two more
+    # answers right: one probe alone turns on a single greedy answer.
     gain = metrics["candidate"]["heldout_accuracy"] - metrics["current"]["heldout_accuracy"]
     assert gain >= 0.5, metrics
     assert learned >= before["probes"] + 0.25, (learned, answers, before["probe_answers"])
