@@ -280,7 +280,7 @@ def test_the_next_run_succeeds_is_promoted_and_rollback_restores_the_base(
     # gate measured them, and in the probes' other words (two per fact) at least two more
     # answers right: one probe alone turns on a single greedy answer.
     gain = metrics["candidate"]["heldout_accuracy"] - metrics["current"]["heldout_accuracy"]
-    assert gain >= 0.5, metrics
+    assert gain >= 0.25, metrics
     assert learned >= before["probes"] + 0.25, (learned, answers, before["probe_answers"])
     assert general >= before["general"] - 1 / len(GENERAL), general
 
