@@ -163,6 +163,13 @@ def extract_statements(transcript: list[dict[str, Any]], max_chars: int = 300,
     return out[-limit:]  # the latest: corrections and the session's conclusions come last
 
 
+# Irregular past tenses: already third person ("we met" -> "the user met", not "mets").
+_PAST = set("""ate became began bought brought built caught chose came did drank drove fell felt
+flew forgot found gave got grew had heard held hid kept knew led left lost made meant met paid put
+ran rode said sang sat saw sent shot sold spent spoke stood stole swam taught thought threw told
+took understood went woke won wore wrote""".split())
+
+
 def _conjugate(verb: str) -> str:
     irregular = {"am": "is", "are": "is", "were": "was", "have": "has", "do": "does", "go": "goes",
                  "'m": "is", "'re": "is", "'ve": "has", "don't": "doesn't", "aren't": "isn't",
@@ -170,7 +177,7 @@ def _conjugate(verb: str) -> str:
     low = verb.lower()
     if low in irregular:
         return irregular[low]
-    if low.endswith(("ed", "s", "n't")) or low in {"can", "could", "will", "would", "should",
+    if low.endswith(("ed", "s", "n't")) or low in _PAST or low in {"can", "could", "will", "would", "should",
                                                    "must", "might", "may", "did", "had", "was"}:
         return verb
     if low.endswith(("sh", "ch", "x", "z", "o")):

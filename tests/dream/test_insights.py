@@ -115,6 +115,8 @@ def test_markers_and_third_person():
         "The user lives in Oslo and the user is 34."
     assert third_person("We have two kids; my wife teaches.") == \
         "The user has two kids; the user's wife teaches."
+    assert third_person("We met in university and I grew up in Leeds.") == \
+        "The user met in university and the user grew up in Leeds."
     assert third_person("Please call me Sam, not you.") == "Please call the user Sam, not you."
 
 
