@@ -177,8 +177,8 @@ def _conjugate(verb: str) -> str:
     low = verb.lower()
     if low in irregular:
         return irregular[low]
-    if low.endswith(("ed", "s", "n't")) or low in _PAST or low in {"can", "could", "will", "would", "should",
-                                                   "must", "might", "may", "did", "had", "was"}:
+    if low.endswith(("ed", "s", "n't")) or low in _PAST or low in {
+            "can", "could", "will", "would", "should", "must", "might", "may", "did", "had", "was"}:
         return verb
     if low.endswith(("sh", "ch", "x", "z", "o")):
         return verb + "es"
