@@ -85,8 +85,8 @@ def dream_practice(facts: list[dict], settings: Settings, engine_url: str | None
     # where no insight was found).
     contexts = [dreamed.insights[key].text if key in dreamed.insights else fact["turns"][0]
                 for key, fact in zip(sessions, facts, strict=True)]
-    train = [{"prompt": i.prompt, "context": i.context or "", "checker": i.checker}
-             for i in dreamed.train_items()]
+    train = [{"prompt": i.prompt, "context": i.context or "", "checker": i.checker,
+              "answers": i.teacher_answers} for i in dreamed.train_items()]
     return {"facts": facts, "contexts": contexts, "train": train, "dream": dreamed.stats(),
             "dream_seconds": round(dream_s, 1)}
 
@@ -160,7 +160,8 @@ def main() -> None:
                   for q, a in fact["probes"]]
     # vLLM's time is not this process's: dreaming is counted in wall seconds on the 2 cores.
     dream_cpu = dream_s * (os.cpu_count() or 1)
-    train = [PracticeExample(e["prompt"], e["context"], e.get("checker")) for e in saved["train"]]
+    train = [PracticeExample(e["prompt"], e["context"], e.get("checker"),
+                                 tuple(e.get("answers", ()))) for e in saved["train"]]
     print(f"dreamed {len(train)} training prompts from {n} sessions in {dream_s:.0f} s",
           flush=True)
     # The dream's rule-based rewordings can write a probe's exact words: say how many, since

@@ -74,7 +74,8 @@ def run_entry(entry: dict, practice: dict, model: str, out: Path, device: str,
     row: dict = {"name": entry["name"], "method": method, "dtype": cfg.dtype}
     adapter = None
     if method in TRAINERS:
-        train = [PracticeExample(e["prompt"], e["context"], e.get("checker"))
+        train = [PracticeExample(e["prompt"], e["context"], e.get("checker"),
+                                 tuple(e.get("answers", ())))
                  for e in practice["train"] if entry.get("replay", True) or e["context"]]
         adapter = out / entry["name"].replace(" ", "_").replace("/", "_")
         def on_step(step: int, total: int, loss: float) -> None:

@@ -68,6 +68,13 @@ class OPSDConfig:
     Measured (10 facts, 120 steps): 0.75 -> 0.55 held-out, 1.0 -> 0.60; at 30 steps 0.5 -> 0.05-0.15
     and 1.0 (60 steps) -> 0.30. 0.75 keeps a quarter of every batch on the student's own samples,
     which is where it learns to correct its own continuations."""
+    reuse_teacher_answers: bool = True
+    """Teacher rows take one of the answers the dream's teacher filter kept for that example
+    (sampled with the context; they agree, pass the checker and name nothing the context did not
+    give) instead of sampling anew; examples without stored answers are sampled as usual. Saves
+    the teacher's generation every step. Measured (10 facts, 146 prompts, 120 steps, CPU): 0.80
+    held-out at 9.3 s/step against 0.70 at 15.6 s/step sampling afresh; general 0.85 vs 0.87,
+    perplexity 26.23 vs 26.25 (base 0.87, 26.32)."""
     verify_teacher: bool = True
     """Teacher-sampled rows of examples that carry a checker (a fact the user stated) must pass
     it: a failing sample is drawn again once, and if that fails too the row falls back to the
@@ -119,6 +126,8 @@ class OPSDConfig:
             raise bad("max_steps", "must be >= steps")
         if not self.sample_temperature > 0:
             raise bad("sample_temperature", "must be > 0")
+        if not isinstance(self.reuse_teacher_answers, bool):
+            raise bad("reuse_teacher_answers", "must be true or false")
         if not isinstance(self.verify_teacher, bool):
             raise bad("verify_teacher", "must be true or false")
         if self.teacher not in TEACHERS:

@@ -169,8 +169,8 @@ def _stages(settings: Settings, store: RunStore, run_id: int) -> dict[str, Any]:
         {**item.as_row(), "insight_id": insight_ids.get(item.session_id) if item.session_id
          else replayed.get(item.context or "")}
         for item in result.items])
-    train = [PracticeExample(item.prompt, item.context or "", item.checker)
-             for item in result.train_items()]
+    train = [PracticeExample(item.prompt, item.context or "", item.checker,
+                             tuple(item.teacher_answers)) for item in result.train_items()]
     heldout = [Probe(item.prompt, item.checker) for item in result.heldout_items()
                if item.checker]
     if not any(example.context for example in train):

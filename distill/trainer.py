@@ -18,7 +18,7 @@ import torch
 from peft import LoraConfig, PeftModel, get_peft_model
 
 from distill.config import OPSDConfig
-from distill.evaluate import encode_prompts, generate_ids, load_base
+from distill.evaluate import encode_prompts, eos_ids, generate_ids, load_base
 from distill.loss import generalized_jsd
 from dream.checkers import check
 from dream.practice import teacher_chat
@@ -38,6 +38,9 @@ class PracticeExample:
     checker: dict | None = None
     """A test of the answer (`dream.checkers`) when the prompt asks for a stated fact: teacher
     samples that fail it are not distilled (OPSDConfig.verify_teacher)."""
+    answers: tuple[str, ...] = ()
+    """Answers the dream's teacher filter kept for this prompt (the teacher with the context);
+    with OPSDConfig.reuse_teacher_answers they stand in for fresh teacher samples."""
 
 
 def teacher_messages(example: PracticeExample) -> list[dict]:
@@ -74,6 +77,7 @@ class _Run:
         self.config = config
         torch.manual_seed(config.seed)  # LoRA initialisation and sampling
         self.order = random.Random(config.seed)
+        self.pick = random.Random(config.seed + 1)  # which stored teacher answer a row takes
         base, self.tokenizer = load_base(base_model, config.dtype, config.device)
         self.device = config.torch_device()
         self.frozen_teacher = init_adapter is not None and config.teacher == "frozen_current"
@@ -189,6 +193,16 @@ def _teacher_completions(run: _Run, batch: list[int]) -> list[list[int] | None]:
     return rows
 
 
+def _stored_answer(run: _Run, i: int) -> list[int] | None:
+    """One of example i's stored teacher answers as completion ids (cut like a sample), or None."""
+    answers = run.examples[i].answers
+    if not (run.config.reuse_teacher_answers and answers):
+        return None
+    ids = run.tokenizer(run.pick.choice(answers), add_special_tokens=False)["input_ids"]
+    ids = ids + [eos_ids(run.model, run.tokenizer)[0]]
+    return ids[:run.config.max_new_tokens]
+
+
 def _opsd_loss(run: _Run, batch: list[int]) -> torch.Tensor:
     cfg = run.config
     student_prompts = [run.student_ids[i] for i in batch]
@@ -196,7 +210,12 @@ def _opsd_loss(run: _Run, batch: list[int]) -> torch.Tensor:
     by_teacher = round(cfg.teacher_mix * len(batch))
     rows: list[list[int] | None] = [None] * len(batch)
     if by_teacher:
-        rows[:by_teacher] = _teacher_completions(run, batch[:by_teacher])
+        rows[:by_teacher] = [_stored_answer(run, i) for i in batch[:by_teacher]]
+        fresh = [j for j in range(by_teacher) if rows[j] is None]
+        if fresh:
+            for j, row in zip(fresh, _teacher_completions(run, [batch[j] for j in fresh]),
+                              strict=True):
+                rows[j] = row
     # On-policy: the student's own answers, for its share and for rejected teacher rows.
     own = [j for j, row in enumerate(rows) if row is None]
     if own:

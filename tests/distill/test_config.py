@@ -24,6 +24,7 @@ from distill.config import CONFIG_NAME, DEFAULT_TARGET_MODULES, OPSDConfig
     ("teacher", "student"),
     ("teacher_mix", 1.5), ("teacher_mix", -0.1),
     ("verify_teacher", "yes"), ("verify_teacher", 1),
+    ("reuse_teacher_answers", "no"),
     ("epochs", 101.0),
     ("seed", -1),
     ("max_grad_norm", 0.0),

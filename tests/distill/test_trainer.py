@@ -174,3 +174,27 @@ def test_teacher_samples_that_fail_their_checker_are_not_distilled(tmp_path):
     off = train_opsd(MODEL, checked, OPSDConfig(**small | {"verify_teacher": False}),
                      tmp_path / "off")
     assert (off.teacher_rows, off.teacher_rejected) == (0, 0)
+
+
+@pytest.mark.slow
+def test_stored_teacher_answers_stand_in_for_fresh_samples(tmp_path):
+    """With reuse_teacher_answers, teacher rows take the dream's stored answers: nothing is sampled
+    or checked for them (a checker no answer passes rejects nothing), and the student moves
+    towards the teacher on exactly those answers. Examples without stored answers are sampled."""
+    never = {"type": "contains_any", "values": ["Xyloquarzibundt"]}
+    answer = "Zorvath Pellington keeps the lighthouse on the island of Quenby."
+    stored = [PracticeExample(e.prompt, e.context, never, (answer,)) for e in EXAMPLES]
+    small = SMALL | {"steps": 4, "batch_size": 4, "teacher_mix": 1.0,
+                     "reuse_teacher_answers": True}
+    report = train_opsd(MODEL, stored, OPSDConfig(**small), tmp_path / "reused")
+    assert (report.teacher_rows, report.teacher_rejected) == (0, 0)
+    assert report.losses[-1] < report.losses[0]  # the same four rows every step
+    base, tokenizer = load_for_eval(MODEL, None, device="cpu")
+    tuned, _ = load_for_eval(MODEL, tmp_path / "reused", device="cpu")
+    ids = tokenizer(answer, add_special_tokens=False)["input_ids"][:SMALL["max_new_tokens"]]
+    assert mean_kl_to_teacher(tuned, base, tokenizer, [ids] * 4) < \
+        0.8 * mean_kl_to_teacher(base, base, tokenizer, [ids] * 4)
+    # One example without stored answers: its teacher row is sampled and checked as before.
+    mixed = stored[:3] + [PracticeExample(EXAMPLES[3].prompt, EXAMPLES[3].context, never)]
+    report = train_opsd(MODEL, mixed, OPSDConfig(**small | {"steps": 1}), tmp_path / "mixed")
+    assert (report.teacher_rows, report.teacher_rejected) == (1, 1)
