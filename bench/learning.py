@@ -161,7 +161,7 @@ def main() -> None:
     # vLLM's time is not this process's: dreaming is counted in wall seconds on the 2 cores.
     dream_cpu = dream_s * (os.cpu_count() or 1)
     train = [PracticeExample(e["prompt"], e["context"], e.get("checker"),
-                                 tuple(e.get("answers", ()))) for e in saved["train"]]
+                             tuple(e.get("answers", ()))) for e in saved["train"]]
     print(f"dreamed {len(train)} training prompts from {n} sessions in {dream_s:.0f} s",
           flush=True)
     # The dream's rule-based rewordings can write a probe's exact words: say how many, since
