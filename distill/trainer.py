@@ -79,6 +79,7 @@ class _Run:
         self.order = random.Random(config.seed)
         self.pick = random.Random(config.seed + 1)  # which stored teacher answer a row takes
         base, self.tokenizer = load_base(base_model, config.dtype, config.device)
+        self.eos = eos_ids(base, self.tokenizer)[0]  # ends a stored answer as it ends a sample
         self.device = config.torch_device()
         self.frozen_teacher = init_adapter is not None and config.teacher == "frozen_current"
         if init_adapter is None:
@@ -199,7 +200,7 @@ def _stored_answer(run: _Run, i: int) -> list[int] | None:
     if not (run.config.reuse_teacher_answers and answers):
         return None
     ids = run.tokenizer(run.pick.choice(answers), add_special_tokens=False)["input_ids"]
-    ids = ids + [eos_ids(run.model, run.tokenizer)[0]]
+    ids = ids + [run.eos]
     return ids[:run.config.max_new_tokens]
 
 
@@ -212,10 +213,10 @@ def _opsd_loss(run: _Run, batch: list[int]) -> torch.Tensor:
     if by_teacher:
         rows[:by_teacher] = [_stored_answer(run, i) for i in batch[:by_teacher]]
         fresh = [j for j in range(by_teacher) if rows[j] is None]
-        if fresh:
-            for j, row in zip(fresh, _teacher_completions(run, [batch[j] for j in fresh]),
-                              strict=True):
-                rows[j] = row
+        if fresh:  # no stored answers: sampled and checked, as the student's rows below
+            sampled = _teacher_completions(run, [batch[j] for j in fresh])
+            for j, completion in zip(fresh, sampled, strict=True):
+                rows[j] = completion
     # On-policy: the student's own answers, for its share and for rejected teacher rows.
     own = [j for j, row in enumerate(rows) if row is None]
     if own:
