@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dream.rewordings import reword
+from dream.rewordings import learning_topic, reword
 from dream.textnorm import STOPWORDS, as_number, capitalized_span, numbers_in
 
 _NUMWORD = r"\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
@@ -32,7 +32,7 @@ _ANIMATE = set("""dog cat son daughter kid kids child children brother sister mo
 father wife husband partner friend boss puppy kitten horse baby grandmother grandma grandfather
 grandpa niece nephew cousin aunt uncle parrot bird rabbit hamster pet girlfriend boyfriend
 roommate colleague coworker neighbor neighbour teacher doctor dentist manager lead ceo founder
-student grandson granddaughter""".split())
+student grandson granddaughter mum granny tutor coach mentor instructor trainer""".split())
 _PERSON = _ANIMATE - {"dog", "cat", "puppy", "kitten", "horse", "parrot", "bird", "rabbit",
                       "hamster", "pet"}
 _GENERIC = {"company", "thing", "person", "place", "kind", "type", "one", "lot", "guy", "man",
@@ -344,6 +344,7 @@ def derive(statements: list[str]) -> list[Derived]:
     """Questions for each statement; "she"/"he"/"it" resolve to the previous named subject."""
     out: list[Derived] = []
     referents: list[str] = []
+    topic = learning_topic(statements)
     for statement in statements:
         parts = re.split(r"\s*;\s*|,?\s+(?:and|but|so)\s+(?=(?:she|he|it|they|i|we|my|our)\b)",
                          statement.rstrip(" .!"), flags=re.I)
@@ -356,7 +357,7 @@ def derive(statements: list[str]) -> list[Derived]:
             found = []
             for version in versions:
                 derived = _clause(version)
-                found += derived + [r for d in derived for r in reword(d, version)]
+                found += derived + [r for d in derived for r in reword(d, version, topic)]
             if not pronoun and found:
                 named = [d.extra["alias"] for d in found if "alias" in d.extra]
                 referents = list(dict.fromkeys(named + [found[0].subject]))

@@ -3,8 +3,10 @@ name my dog?", "What do I call my dog?" and "What's my dog called?".
 
 A small model writes few usable paraphrases, and a fact learned from one wording is rarely
 recalled in another; these rewordings give each derived question its common English
-alternatives for the same relation (names, favourites, places, birthplaces, work, jobs, people).
-`reword(derived, clause)` returns the alternatives, never the question itself.
+alternatives for the same relation (names, favourites, places, birthplaces, work, jobs, people),
+and the everyday words for the same person or thing ("my grandmother" is also "my grandma"; the
+make someone drives is their car). `reword(derived, clause)` returns the alternatives, never the
+question itself.
 """
 
 from __future__ import annotations
@@ -24,7 +26,22 @@ _PERSONS = {"friend", "best friend", "boss", "teacher", "partner", "wife", "husb
             "brother", "mother", "father", "mom", "dad", "son", "daughter", "neighbour",
             "neighbor", "roommate", "colleague", "coworker", "doctor", "dentist", "manager",
             "coach", "tutor", "mentor", "girlfriend", "boyfriend", "cousin", "grandmother",
-            "grandfather", "grandma", "grandpa", "aunt", "uncle"}
+            "grandfather", "grandma", "grandpa", "granny", "mum", "aunt", "uncle", "instructor",
+            "trainer"}
+# Everyday words for the same person or thing: a user who taught "my grandmother" asks about
+# "my grandma". Both directions, so a formal word is practised informally and the other way round.
+_SAME = {"grandmother": ("grandma", "granny"), "grandfather": ("grandpa",),
+         "grandma": ("grandmother",), "grandpa": ("grandfather",), "granny": ("grandmother",),
+         "mother": ("mom", "mum"), "mom": ("mother",), "mum": ("mother",),
+         "father": ("dad",), "dad": ("father",), "sailboat": ("boat",), "rowboat": ("boat",),
+         "motorbike": ("motorcycle",), "motorcycle": ("motorbike",), "bicycle": ("bike",),
+         "bike": ("bicycle",), "puppy": ("dog",), "kitten": ("cat",), "automobile": ("car",),
+         "kid": ("child",), "kids": ("children",), "children": ("kids",),
+         "apartment": ("flat",)}
+# What someone in a role does for the user: "my teacher" is who teaches me.
+_ROLE_VERBS = {"teacher": "teaches", "tutor": "tutors", "coach": "coaches", "mentor": "mentors",
+               "instructor": "teaches", "trainer": "trains", "manager": "manages",
+               "boss": "manages", "doctor": "treats"}
 
 
 def place_kind(clause: str) -> str | None:
@@ -38,20 +55,48 @@ def _pronoun(owner: str) -> tuple[str, str]:
     return ("we", "our") if owner.lower().startswith("our ") else ("I", "my")
 
 
-def _name_forms(owner: str) -> list[str]:
+def _name_forms(owner: str, clause: str) -> list[str]:
     if not re.match(r"^(?:my|our) ", owner, re.I):
         return []
     i, _ = _pronoun(owner)
-    return [f"What is {owner}'s name?", f"What is the name of {owner}?",
-            f"What's {owner} called?", f"What is {owner} called?", f"What did {i} name {owner}?",
-            f"What do {i} call {owner}?", f"Do you remember what {owner} is called?"]
+    forms = [f"What is {owner}'s name?", f"What is the name of {owner}?",
+             f"What's {owner} called?", f"What is {owner} called?",
+             f"Do you remember what {owner} is called?"]
+    if owner.split()[-1].lower() in _PERSONS:
+        return forms  # nobody "named" their mother
+    forms += [f"What did {i} name {owner}?", f"What do {i} call {owner}?"]
+    if re.search(r"\b(?:call|calls|called|nicknamed?)\b", clause, re.I):
+        forms += [f"What nickname did {i} give {owner}?", f"What is {owner}'s nickname?"]
+    return forms
+
+
+def learning_topic(statements: list[str]) -> str | None:
+    """What the user says they are learning: "I'm learning to play the zither" -> "the zither",
+    "I am studying Portuguese" -> "Portuguese"; None when no statement says so (or it is long)."""
+    for statement in statements:
+        m = re.search(r"\bI(?:'m| am) (?:learning|studying|taking lessons in) (?:how )?"
+                      r"(?:to (?:play|speak) )?([\w' -]+?)(?: lessons)?[.!,]?$", statement.strip())
+        if m and len(m.group(1).split()) <= 3 and not m.group(1).startswith("to "):
+            return m.group(1)
+    return None
+
+
+def _role_forms(d: Derived, topic: str | None) -> list[str]:
+    """Who teaches the user what they are learning: "Who teaches me the zither?", "Who is my
+    zither teacher?" for "my teacher" when a statement says what is being learned."""
+    m = re.match(r"^(?:Who|What) (?:is|was) my (teacher|tutor|coach|instructor)'?s?\b", d.question)
+    if not topic or d.relation not in {"attribute", "identity"} or not m:
+        return []
+    role, subject = m.group(1), re.sub(r"^the ", "", topic)
+    return [f"Who teaches me {topic}?", f"Who is my {subject} {role}?",
+            f"What is my {subject} {role}'s name?"]
 
 
 def _forms(d: Derived, clause: str) -> list[str]:
     q, np = d.question, d.subject
     kind = place_kind(clause)
     if d.relation == "name":
-        return _name_forms(np)
+        return _name_forms(np, clause)
     if m := re.match(r"^What (?:is|are) (my|our) favou?rite (.+)\?$", q):
         mine, thing = m.group(1), m.group(2)
         i = "we" if mine == "our" else "I"
@@ -80,9 +125,14 @@ def _forms(d: Derived, clause: str) -> list[str]:
                 f"What is {mine} occupation?", f"What {aux} {who} work as?"]
     if d.relation in {"attribute", "identity"} and (
             m := re.match(r"^Who (?:is|was) ((?:my|our) ([\w' -]+))\?$", q)):
-        if m.group(2).lower() in _PERSONS or m.group(2).split()[-1].lower() in _PERSONS:
-            return [f"What is {m.group(1)}'s name?", f"What is the name of {m.group(1)}?",
-                    f"Do you remember who {m.group(1)} is?"]
+        role = m.group(2).split()[-1].lower()
+        if m.group(2).lower() in _PERSONS or role in _PERSONS:
+            forms = [f"What is {m.group(1)}'s name?", f"What is the name of {m.group(1)}?",
+                     f"Do you remember who {m.group(1)} is?"]
+            if role in _ROLE_VERBS:
+                me = "us" if m.group(1).lower().startswith("our ") else "me"
+                forms.append(f"Who {_ROLE_VERBS[role]} {me}?")
+            return forms
     return []
 
 
@@ -112,8 +162,27 @@ def _place_forms(d: Derived, kind: str | None) -> list[str]:
     return []
 
 
-def reword(d: Derived, clause: str) -> list[Derived]:
-    """Derived questions with the same answer and checker, asked in other common ways."""
-    forms = dict.fromkeys(f for f in _forms(d, clause) if f.lower() != d.question.lower())
+def same_words(question: str) -> list[str]:
+    """The question with each everyday alternative for a word of it ("my grandmother" -> "my
+    grandma", "my granny"), one word swapped at a time; capitalisation follows the original."""
+    out = []
+    for m in re.finditer(r"[A-Za-z]+", question):
+        for other in _SAME.get(m.group(0).lower(), ()):
+            other = other.capitalize() if m.group(0)[0].isupper() else other
+            out.append(question[:m.start()] + other + question[m.end():])
+    return out
+
+
+def reword(d: Derived, clause: str, topic: str | None = None) -> list[Derived]:
+    """Derived questions with the same answer and checker, asked in other common ways; `topic` is
+    what the user said they are learning (see `learning_topic`)."""
+    forms = [d.question, *_forms(d, clause), *_role_forms(d, topic)]
+    forms += [other for f in forms for other in same_words(f)]
+    if d.relation == "name" and re.search(r"\bdrives?\b", clause) and \
+            re.match(r"^(?:my|our) [A-Z]", d.subject):
+        # "I drive a green Volvo that I call Old Fennick": the make names the user's car.
+        car = d.subject.split()[0] + " car"
+        forms += [f.replace(d.subject, car) for f in [d.question, *_name_forms(d.subject, clause)]]
+    forms = dict.fromkeys(f for f in forms if f.lower() != d.question.lower())
     return [replace(d, question=f, extra={**d.extra, "reworded_from": d.question})
             for f in forms]

@@ -1,7 +1,7 @@
 """Rewordings: the common other ways of asking a derived question, same answer and checker."""
 
 from dream.questions import derive
-from dream.rewordings import place_kind
+from dream.rewordings import learning_topic, place_kind
 
 
 def asked(statement: str) -> dict[str, dict]:
@@ -58,3 +58,38 @@ def test_no_kind_of_place_no_kind_question():
 
 def test_nothing_derived_nothing_reworded():
     assert asked("The weather was nice.") == {}
+
+
+def test_everyday_words_for_the_same_person_or_thing():
+    got = asked("My grandmother grew up in Tallowmere, a village in the hills.")
+    assert {"Where is my grandma from?", "Where did my granny grow up?"} <= set(got)
+    assert got["Where is my grandma from?"] == got["Where did my grandmother grow up?"]
+    assert "What is my mother's name?" in asked("My mum is called Ada.")
+    assert "What is my mum's name?" in asked("My mother is called Ada.")
+    # A person is not "named" by the user, and nothing unrelated gets a synonym.
+    assert "What did I name my mum?" not in asked("My mum is called Ada.")
+    assert not any("mother" in q for q in asked("My dog is called Pemberton."))
+
+
+def test_a_make_someone_drives_is_their_car_and_a_name_they_call_it_a_nickname():
+    got = asked("I drive a green Volvo that I call Old Fennick.")
+    for question in ("What do I call my car?", "What is my car's name?",
+                     "What nickname did I give my Volvo?", "What is my Volvo's nickname?"):
+        assert got[question] == {"type": "contains_any", "values": ["Old Fennick"]}, question
+    assert not any("car" in q.split() for q in asked("I own a green Volvo that I call Fen."))
+    assert not any("nickname" in q for q in asked("My dog's name is Pemberton."))
+
+
+def test_people_in_a_role_are_asked_by_what_they_do_and_what_they_teach():
+    got = {d.question: d.checker for d in derive(["I'm learning to play the zither.",
+                                                   "My teacher is Mrs. Okonkwo-Baird."])}
+    for question in ("Who teaches me?", "Who teaches me the zither?", "Who is my zither teacher?",
+                     "What is my zither teacher's name?"):
+        assert got[question] == got["Who is my teacher?"], question
+    tutor = {d.question for d in derive(["I am studying Portuguese.", "My tutor is Ana Lima."])}
+    assert {"Who tutors me?", "Who teaches me Portuguese?", "Who is my Portuguese tutor?"} <= tutor
+    assert not any("teaches" in q for q in asked("My teacher is Mrs. Okonkwo-Baird.")
+                   if q != "Who teaches me?")
+    assert learning_topic(["I like tea.", "I'm learning to play the zither."]) == "the zither"
+    assert learning_topic(["I am learning that the world is a very strange and big place."]) \
+        is None
