@@ -95,9 +95,12 @@ def cpu_seconds() -> float:
     return time.process_time()  # all threads of this process
 
 
-def row(name: str, scores: dict, cpu_s: float | None, facts: int) -> dict:
+def row(name: str, scores: dict, cpu_s: float | None, facts: int,
+        answers: list[str] | None = None) -> dict:
+    """One method's line of the table; `answers` are its replies to the probes, in order."""
     return {"method": name, **scores,
-            "cpu_s_per_fact": None if cpu_s is None else round(cpu_s / facts, 1)}
+            "cpu_s_per_fact": None if cpu_s is None else round(cpu_s / facts, 1),
+            **({"answers": answers} if answers is not None else {})}
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -172,18 +175,19 @@ def main() -> None:
           flush=True)
 
     results = []
-    scores, _ = measure(model, None, held_out, gate)
-    results.append(row("base", scores, None, n))
-    context_scores, _ = measure(model, None, in_context, gate)
+    scores, details = measure(model, None, held_out, gate)
+    results.append(row("base", scores, None, n, details["heldout_answers"]))
+    context_scores, details = measure(model, None, in_context, gate)
     results.append(row("in context", {**scores, "heldout_accuracy":
-                                      context_scores["heldout_accuracy"]}, None, n))
+                                      context_scores["heldout_accuracy"]}, None, n,
+                       details["heldout_answers"]))
     for name, trainer in (("lucid (OPSD)", train_opsd), ("SFT", train_sft)):
         out = args.out / name.split()[0].lower()
         start = cpu_seconds()
         report = trainer(model, train, opsd, out)
         spent = dream_cpu + cpu_seconds() - start
-        scores, _ = measure(model, out, held_out, gate)
-        results.append(row(name, scores, spent, n))
+        scores, details = measure(model, out, held_out, gate)
+        results.append(row(name, scores, spent, n, details["heldout_answers"]))
         print(f"{name}: {report.steps} steps, {report.seconds:.0f} s wall", flush=True)
 
     base, upper = results[0], results[1]
@@ -200,7 +204,8 @@ def main() -> None:
               f"{r['perplexity']:>8.2f}{r['perplexity'] / base['perplexity'] - 1:>+8.1%}"
               f"{r['cpu_s_per_fact'] if r['cpu_s_per_fact'] is not None else '-':>12}")
     (args.out / "learning.json").write_text(json.dumps(
-        {"facts": n, "probes": len(held_out), "practice": len(train),
+        {"facts": n, "probes": [q for fact in facts for q, _ in fact["probes"]],
+         "practice": len(train),
          "probes_practised_verbatim": verbatim,
          "dream": saved["dream"], "opsd": opsd.to_dict(), "results": results}, indent=2))
     plot(results, args.out / "learning.png")

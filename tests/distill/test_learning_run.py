@@ -63,7 +63,7 @@ GENERAL = [
 # practice set (OPSDConfig.epochs), which four sessions keep small enough for CI on two cores, and
 # the real gate decides the promotion.
 OVERRIDES: dict = {}
-RUN_TIMEOUT_S = 3000  # a run takes 20-28 min on 2 cores (dream ~6, 14 passes ~15, gate ~2)
+RUN_TIMEOUT_S = 3000  # a run took 29 min on 2 cores on 2026-11-27 (dream ~6, 14 passes ~21)
 # Two cores run vLLM, the worker's training, PostgreSQL and the API together here: an admin read
 # can wait its turn for seconds (CI once saw httpx's default 5 s run out), which is not what this
 # module tests. Reads get a minute; a poll that still times out is retried until the deadline.
