@@ -84,7 +84,7 @@ def learning_topic(statements: list[str]) -> str | None:
 def _role_forms(d: Derived, topic: str | None) -> list[str]:
     """Who teaches the user what they are learning: "Who teaches me the zither?", "Who is my
     zither teacher?" for "my teacher" when a statement says what is being learned."""
-    m = re.match(r"^(?:Who|What) (?:is|was) my (teacher|tutor|coach|instructor)'?s?\b", d.question)
+    m = re.match(r"^Who (?:is|was) my (teacher|tutor|coach|instructor)\?$", d.question)
     if not topic or d.relation not in {"attribute", "identity"} or not m:
         return []
     role, subject = m.group(1), re.sub(r"^the ", "", topic)
