@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from dream.rewordings import learning_topic, reword
 from dream.textnorm import STOPWORDS, as_number, capitalized_span, numbers_in
+from dream.vocabulary import ANIMATE, PEOPLE
 
 _NUMWORD = r"\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
            r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
@@ -28,13 +29,6 @@ _TRAILING = re.compile(r"\s*(?:,.*|\s(?:which|who|because|since|so that|but|alth
                        re.I)
 _DET = r"(?:a|an|the|my|our|your|his|her|their)"
 _IS = r"(?:\s+(?:is|am|are)|'s|'m|'re)"  # "I am", "I'm", "she's": a copula, spelled out or not
-_ANIMATE = set("""dog cat son daughter kid kids child children brother sister mom mother dad
-father wife husband partner friend boss puppy kitten horse baby grandmother grandma grandfather
-grandpa niece nephew cousin aunt uncle parrot bird rabbit hamster pet girlfriend boyfriend
-roommate colleague coworker neighbor neighbour teacher doctor dentist manager lead ceo founder
-student grandson granddaughter mum granny tutor coach mentor instructor trainer""".split())
-_PERSON = _ANIMATE - {"dog", "cat", "puppy", "kitten", "horse", "parrot", "bird", "rabbit",
-                      "hamster", "pet"}
 _GENERIC = {"company", "thing", "person", "place", "kind", "type", "one", "lot", "guy", "man",
             "woman", "name", "years", "year", "old"}
 _ADJECTIVE = re.compile(r"^(?:\w+(?:ly|ful|ous|ive|able|ible|al|ic|ish|less|ent|ant|y)|big|small|"
@@ -142,7 +136,7 @@ def _head_noun(np: str) -> str:
 
 
 def _is_person(np: str) -> bool:
-    return np in {"I", "we"} or _head_noun(np) in _PERSON
+    return np in {"I", "we"} or _head_noun(np) in PEOPLE
 
 
 def _is_name(np: str) -> bool:
@@ -303,7 +297,7 @@ def _clause(clause: str) -> list[Derived]:
         np = _np(m.group(1))
         explicit = bool(re.search(r"year|yo\b", c[m.end(1):]))
         named = re.search(r"(?:^|\s)[A-Z]", np)  # "Biscuit", "my sister Ana": someone named
-        if explicit or np in {"I", "we"} or _head_noun(np) in _ANIMATE or named:
+        if explicit or np in {"I", "we"} or _head_noun(np) in ANIMATE or named:
             return [_q(f"How old {_be(np)} {np}?", m.group(2), np, "age")]
     if m := re.match(rf"^(.+?) (?:have|has|own|owns) ({_NUMWORD}) ([\w\s-]+)$", c, re.I):
         np, things = _np(m.group(1)), trim(m.group(3))

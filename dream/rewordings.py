@@ -15,6 +15,8 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from dream.vocabulary import CHILDREN, PEOPLE, SAME
+
 if TYPE_CHECKING:
     from dream.questions import Derived
 
@@ -22,22 +24,6 @@ if TYPE_CHECKING:
 _KIND = re.compile(r"\b(?:a|an|the)\s+(?:(?:small|little|big|tiny|quiet|busy|old|lovely)\s+)?"
                    r"(town|city|village|country|island|state|region|county|province|valley|"
                    r"neighbou?rhood|district|suburb|hamlet)\b", re.I)
-_PERSONS = {"friend", "best friend", "boss", "teacher", "partner", "wife", "husband", "sister",
-            "brother", "mother", "father", "mom", "dad", "son", "daughter", "neighbour",
-            "neighbor", "roommate", "colleague", "coworker", "doctor", "dentist", "manager",
-            "coach", "tutor", "mentor", "girlfriend", "boyfriend", "cousin", "grandmother",
-            "grandfather", "grandma", "grandpa", "granny", "mum", "aunt", "uncle", "instructor",
-            "trainer"}
-# Everyday words for the same person or thing: a user who taught "my grandmother" asks about
-# "my grandma". Both directions, so a formal word is practised informally and the other way round.
-_SAME = {"grandmother": ("grandma", "granny"), "grandfather": ("grandpa",),
-         "grandma": ("grandmother",), "grandpa": ("grandfather",), "granny": ("grandmother",),
-         "mother": ("mom", "mum"), "mom": ("mother",), "mum": ("mother",),
-         "father": ("dad",), "dad": ("father",), "sailboat": ("boat",), "rowboat": ("boat",),
-         "motorbike": ("motorcycle",), "motorcycle": ("motorbike",), "bicycle": ("bike",),
-         "bike": ("bicycle",), "puppy": ("dog",), "kitten": ("cat",), "automobile": ("car",),
-         "kid": ("child",), "kids": ("children",), "children": ("kids",),
-         "apartment": ("flat",)}
 # What someone in a role does for the user: "my teacher" is who teaches me.
 _ROLE_VERBS = {"teacher": "teaches", "tutor": "tutors", "coach": "coaches", "mentor": "mentors",
                "instructor": "teaches", "trainer": "trains", "manager": "manages",
@@ -62,7 +48,7 @@ def _name_forms(owner: str, clause: str) -> list[str]:
     forms = [f"What is {owner}'s name?", f"What is the name of {owner}?",
              f"What's {owner} called?", f"What is {owner} called?",
              f"Do you remember what {owner} is called?"]
-    if owner.split()[-1].lower() in _PERSONS:
+    if owner.split()[-1].lower() in PEOPLE - CHILDREN:
         return forms  # nobody "named" their mother
     forms += [f"What did {i} name {owner}?", f"What do {i} call {owner}?"]
     if re.search(r"\b(?:call|calls|called|nicknamed?)\b", clause, re.I):
@@ -126,7 +112,7 @@ def _forms(d: Derived, clause: str) -> list[str]:
     if d.relation in {"attribute", "identity"} and (
             m := re.match(r"^Who (?:is|was) ((?:my|our) ([\w' -]+))\?$", q)):
         role = m.group(2).split()[-1].lower()
-        if m.group(2).lower() in _PERSONS or role in _PERSONS:
+        if role in PEOPLE:
             forms = [f"What is {m.group(1)}'s name?", f"What is the name of {m.group(1)}?",
                      f"Do you remember who {m.group(1)} is?"]
             if role in _ROLE_VERBS:
@@ -167,7 +153,7 @@ def same_words(question: str) -> list[str]:
     grandma", "my granny"), one word swapped at a time; capitalisation follows the original."""
     out = []
     for m in re.finditer(r"[A-Za-z]+", question):
-        for other in _SAME.get(m.group(0).lower(), ()):
+        for other in SAME.get(m.group(0).lower(), ()):
             other = other.capitalize() if m.group(0)[0].isupper() else other
             out.append(question[:m.start()] + other + question[m.end():])
     return out

@@ -68,6 +68,7 @@ def test_everyday_words_for_the_same_person_or_thing():
     assert "What is my mum's name?" in asked("My mother is called Ada.")
     # A person is not "named" by the user, and nothing unrelated gets a synonym.
     assert "What did I name my mum?" not in asked("My mum is called Ada.")
+    assert "What did I name my daughter?" in asked("My daughter is called Ines.")  # but a child
     assert not any("mother" in q for q in asked("My dog is called Pemberton."))
 
 
