@@ -253,9 +253,9 @@ def _followup_items(derived: list[Derived], generator: Generator, context: str,
         second = rng.choice(derived)
         others = [d for d in derived if d.answer != second.answer]
         plans.append((second, rng.choice(others) if others else None, rng.choice(_WARMUPS)))
-    system = {"role": "system", "content": TEACHER_TEMPLATE.format(context=context)}
     conversations = [_user(warmup) for _, _, warmup in plans]
-    conversations += [[system, *_user(first.question)] for _, first, _ in plans if first]
+    conversations += [teacher_chat(_user(first.question), context) for _, first, _ in plans
+                      if first]
     replies = [r[0] for r in generator.chat(conversations, max_tokens=config.answer_max_tokens,
                                             seed=config.seed)]
     warm_replies, first_replies = replies[: len(plans)], iter(replies[len(plans):])
