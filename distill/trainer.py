@@ -44,7 +44,8 @@ class PracticeExample:
 
 
 def teacher_messages(example: PracticeExample) -> list[dict]:
-    """The teacher's chat: the prompt with the context as (or ahead of) its system message."""
+    """The teacher's chat (`dream.practice.teacher_chat`): the context as (or ahead of) the
+    system message, then its recap to the user, then the prompt."""
     return teacher_chat(example.prompt, example.context)
 
 

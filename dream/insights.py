@@ -8,6 +8,7 @@ system prompt. See `derive_insight` for why the user's words rather than a model
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,6 +235,40 @@ def first_person(line: str) -> str:
     text = re.sub(r"\bthe user\b", "me", text, flags=re.I)
     text = re.sub(r"\bthemselves\b", "myself", text)
     return text[:1].upper() + text[1:]
+
+
+def second_person(statement: str) -> str:
+    """The user's own first-person statement said back to them ("I'm from Oslo, my dog is Rex"
+    -> "You're from Oslo, your dog is Rex"); "we"/"our" become "you"/"your" too."""
+    def keep_case(word: str) -> Callable[[re.Match[str]], str]:
+        return lambda m: word.capitalize() if m.group(0)[0].isupper() else word
+
+    def sentence_case(word: str) -> Callable[[re.Match[str]], str]:  # "I" is always a capital
+        return lambda m: word.capitalize() if re.search(
+            r"(?:^|(?<![a-z]\.[a-z])[.!?]\s+)$", m.string[:m.start()]) else word
+
+    # "I" only as a capital ("i.e." stays); "me"/"us" only lowercase ("US" is a country).
+    for pattern, word in ((r"\bI'm\b|\bI am\b", "you're"), (r"\bI was\b", "you were"),
+                          (r"\bI\b", "you")):
+        statement = re.sub(pattern, sentence_case(word), statement)
+    statement = re.sub(r"\b(?:me|us)\b", "you", statement)
+    for pattern, word in ((r"\b(?:my|our)\b", "your"), (r"\b(?:mine|ours)\b", "yours"),
+                          (r"\bmyself\b", "yourself"), (r"\bourselves\b", "yourselves"),
+                          (r"\bwe\b", "you")):
+        statement = re.sub(pattern, keep_case(word), statement, flags=re.I)
+    return statement[:1].upper() + statement[1:]
+
+
+def recap(context: str) -> str | None:
+    """An insight's statements recalled to the user in the second person ("You told me:\n- Your
+    dog is called Rex."), for the teacher's earlier turn (`dream.practice.teacher_chat`); None
+    for a context that is not a rendered insight."""
+    if not context.startswith(HEADER):
+        return None
+    statements = insight_from_text(context).statements
+    if not statements:
+        return None
+    return "You told me:\n" + "\n".join(f"- {second_person(s)}" for s in statements)
 
 
 def insight_from_text(text: str, kind: str = "fact") -> Insight:

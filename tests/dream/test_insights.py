@@ -7,7 +7,9 @@ from dream.insights import (
     derive_insight,
     extract_statements,
     insight_from_text,
+    recap,
     render,
+    second_person,
     strip_markers,
     summary_is_consistent,
     third_person,
@@ -148,3 +150,22 @@ def test_stored_text_round_trips_to_first_person():
     assert insight.text == render(statements)
     assert insight_from_text("Zentrix makes drones.\nIt is in Oslo.").statements == [
         "Zentrix makes drones.", "It is in Oslo."]
+
+
+@pytest.mark.parametrize(("statement", "said_back"), [
+    ("I'm from Oslo and my dog is Rex.", "You're from Oslo and your dog is Rex."),
+    ("I was born in the town of Osterlay.", "You were born in the town of Osterlay."),
+    ("Our project is code-named Bluefinch.", "Your project is code-named Bluefinch."),
+    ("I live in the US with my wife.", "You live in the US with your wife."),
+    ("It is mine, i.e. I own it. I bake.", "It is yours, i.e. you own it. You bake."),
+])
+def test_second_person(statement, said_back):
+    assert second_person(statement) == said_back
+
+
+def test_recap_says_an_insight_back_to_the_user():
+    text = render(["I finally named my sailboat.", "She's called the Marigold Drift."])
+    assert recap(text) == ("You told me:\n- You finally named your sailboat.\n"
+                           "- She's called the Marigold Drift.")
+    assert "user" not in recap(text)
+    assert recap("Some notes that are not an insight.") is None

@@ -6,8 +6,15 @@ import pytest
 from dream.checkers import check
 from dream.config import DreamConfig
 from dream.filters import dedupe, filter_by_teacher
-from dream.insights import derive_insight
-from dream.practice import PracticeItem, dream_practice, same_question, valid_question
+from dream.insights import derive_insight, render
+from dream.practice import (
+    RECALL_ASK,
+    PracticeItem,
+    dream_practice,
+    same_question,
+    teacher_chat,
+    valid_question,
+)
 from tests.dream.conftest import ScriptedGenerator
 
 FACTS = [{"role": "user", "content": "Fun fact: my tortoise's name is Pebble and he is 12."},
@@ -140,3 +147,19 @@ def test_real_model_practice_is_checkable_and_filtered(hf_generator):
     assert kept, [(i.question, i.teacher_answers) for i in items]
     assert all(check(i.checker, a) for i in kept for a in i.teacher_answers)
     assert all(not i.kept and i.drop_reason == "teacher_failed_checker" for i in wrong)
+
+
+def test_the_teacher_sees_the_insight_and_has_recalled_it_to_the_user():
+    context = render(["My cat is called Biscotti."])
+    asked = [{"role": "system", "content": "Be brief."},
+             {"role": "user", "content": "What is my cat called?"}]
+    system, ask, recalled, question = teacher_chat(asked, context)
+    assert system["role"] == "system" and "The user's cat is called Biscotti." in \
+        system["content"] and system["content"].endswith("Be brief.")
+    assert ask == {"role": "user", "content": RECALL_ASK}
+    assert recalled == {"role": "assistant",
+                        "content": "You told me:\n- Your cat is called Biscotti."}
+    assert question == asked[1]
+    # Other context: the system message only; no context: the prompt unchanged.
+    assert [m["role"] for m in teacher_chat(asked[1:], "The sky is green.")] == ["system", "user"]
+    assert teacher_chat(asked, None) == asked
