@@ -35,10 +35,11 @@ def teacher_chat(prompt: list[dict[str, Any]], context: str | None) -> list[dict
     this, so they ask the same teacher.
 
     Why the recap: the context says "the user", and with it alone the small teacher answers
-    "The user's sailboat is ...", which the student then learns to say to the user. With the recap turn it answers "You told me: your
-    sailboat ..." and copies names better. `bench/teacher.py` (SmolLM2-135M, 10 made-up facts,
-    20 probes no test uses, 4 samples each at the dream's temperature 0.3): "the user" in 55%
-    -> 2% of answers, correct 0.80 -> 0.91 (greedy 0.85 both)."""
+    "The user's sailboat is ...", which the student then learns to say to the user. With the
+    recap turn it answers "You told me: your sailboat ..." and copies names better.
+    `bench/teacher.py` (SmolLM2-135M, 10 made-up facts, 20 probes no test uses, 4 samples each
+    at the dream's temperature 0.3): "the user" in 55% -> 2% of answers, correct 0.80 -> 0.91
+    (greedy 0.85 both)."""
     messages = [dict(m) for m in prompt]
     context = (context or "").strip()
     if not context:
