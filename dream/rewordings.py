@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 _KIND = re.compile(r"\b(?:a|an|the)\s+(?:(?:small|little|big|tiny|quiet|busy|old|lovely)\s+)?"
                    r"(town|city|village|country|island|state|region|county|province|valley|"
                    r"neighbou?rhood|district|suburb|hamlet)\b", re.I)
+# People the user did not name (a child they did): no "What did I name my mother?".
+_NAMED_BY_OTHERS = PEOPLE - CHILDREN
 # What someone in a role does for the user: "my teacher" is who teaches me.
 _ROLE_VERBS = {"teacher": "teaches", "tutor": "tutors", "coach": "coaches", "mentor": "mentors",
                "instructor": "teaches", "trainer": "trains", "manager": "manages",
@@ -48,7 +50,7 @@ def _name_forms(owner: str, clause: str) -> list[str]:
     forms = [f"What is {owner}'s name?", f"What is the name of {owner}?",
              f"What's {owner} called?", f"What is {owner} called?",
              f"Do you remember what {owner} is called?"]
-    if owner.split()[-1].lower() in PEOPLE - CHILDREN:
+    if owner.split()[-1].lower() in _NAMED_BY_OTHERS:
         return forms  # nobody "named" their mother
     forms += [f"What did {i} name {owner}?", f"What do {i} call {owner}?"]
     if re.search(r"\b(?:call|calls|called|nicknamed?)\b", clause, re.I):
