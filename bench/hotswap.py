@@ -21,7 +21,7 @@ import httpx
 import orjson
 from stack import running_stack
 
-from distill.publish import publish
+from store.adapter_folders import publish
 from store.adapters import AdapterStore
 from store.db import open_pool
 

@@ -31,11 +31,11 @@ from distill.config import OPSDConfig  # noqa: E402
 from distill.gate import GateConfig, Probe, measure  # noqa: E402
 from distill.trainer import PracticeExample, train_opsd, train_sft  # noqa: E402
 from dream.config import DreamConfig  # noqa: E402
-from dream.generator import HTTPGenerator  # noqa: E402
 from dream.pipeline import dream_for_sessions  # noqa: E402
 from dream.practice import teacher_chat  # noqa: E402
-from serve.engine_process import EngineProcess  # noqa: E402
-from serve.settings import Settings  # noqa: E402
+from serve.config.settings import Settings  # noqa: E402
+from serve.engine.generator import EngineGenerator  # noqa: E402
+from serve.launch.processes import EngineProcess  # noqa: E402
 
 FACTS = Path(__file__).with_name("data") / "facts.jsonl"
 
@@ -50,7 +50,7 @@ def probe(question: str, expected: list[str], context: str | None = None) -> Pro
     return Probe(prompt, {"type": "contains_any", "values": expected})
 
 
-def write_sessions(facts: list[dict], generator: HTTPGenerator) -> dict[str, list[dict]]:
+def write_sessions(facts: list[dict], generator: EngineGenerator) -> dict[str, list[dict]]:
     """Each fact's session: the user's turns, each answered by the model as it would be live."""
     sessions: dict[str, list[dict]] = {}
     for n, fact in enumerate(facts):
@@ -73,7 +73,7 @@ def dream_practice(facts: list[dict], settings: Settings, engine_url: str | None
         engine.start()
         engine.wait_ready(settings.engine_start_timeout_s)
     try:
-        with HTTPGenerator(engine_url or engine.url, settings.base_model_id) as generator:
+        with EngineGenerator(engine_url or engine.url, settings.base_model_id) as generator:
             sessions = write_sessions(facts, generator)
             start = time.monotonic()
             dreamed = dream_for_sessions(sessions, generator, DreamConfig())

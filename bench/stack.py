@@ -25,10 +25,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from serve.broker import embedded_redis  # noqa: E402
-from serve.engine_process import ChildProcess, EngineProcess, worker_command  # noqa: E402
-from serve.launcher import child_env  # noqa: E402
-from serve.settings import Settings  # noqa: E402
+from serve.config.settings import Settings  # noqa: E402
+from serve.launch.broker import embedded_redis  # noqa: E402
+from serve.launch.launcher import child_env  # noqa: E402
+from serve.launch.processes import ChildProcess, EngineProcess, worker_command  # noqa: E402
 from store.embedded import embedded_postgres  # noqa: E402
 from store.keys import new_key  # noqa: E402
 from store.migrate import migrate  # noqa: E402

@@ -24,7 +24,7 @@ from dream.config import DreamConfig  # noqa: E402
 from dream.generator import HFGenerator  # noqa: E402
 from dream.insights import derive_insight  # noqa: E402
 from dream.practice import TEACHER_TEMPLATE, teacher_chat  # noqa: E402
-from serve.settings import Settings  # noqa: E402
+from serve.config.settings import Settings  # noqa: E402
 
 FACTS = Path(__file__).with_name("data") / "teacher_facts.jsonl"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from serve.launcher import configure_logging, run, serve_api
+from serve.launch.launcher import configure_logging, run, serve_api
 
 
 def main() -> None:

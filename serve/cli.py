@@ -55,8 +55,8 @@ def _base_url() -> str:
 def _api_key() -> str | None:
     if key := os.environ.get("LUCID_API_KEY"):
         return key
-    from serve.devkey import read_dev_key
-    from serve.settings import Settings
+    from serve.config.settings import Settings
+    from serve.launch.devkey import read_dev_key
 
     try:
         return read_dev_key(Settings())
@@ -97,8 +97,8 @@ def _json_out(data: Any) -> None:
 @app.command()
 def run() -> None:
     """Start everything (PostgreSQL, vLLM, Redis, worker, API) on the embedded defaults."""
-    from serve.launcher import configure_logging
-    from serve.launcher import run as launch
+    from serve.launch.launcher import configure_logging
+    from serve.launch.launcher import run as launch
 
     configure_logging()
     launch()
@@ -107,7 +107,7 @@ def run() -> None:
 @app.command()
 def serve() -> None:
     """Start one API replica against DATABASE_URL and LUCID_ENGINE_URL."""
-    from serve.launcher import configure_logging, serve_api
+    from serve.launch.launcher import configure_logging, serve_api
 
     configure_logging()
     try:
@@ -121,10 +121,10 @@ def serve() -> None:
 def worker(beat: bool = typer.Option(
         True, "--beat/--no-beat",
         help="Embed the nightly beat. Run exactly one beat per deployment: scaled-out workers "
-             "take --no-beat, beside one `celery -A distill.tasks beat`.")) -> None:
+             "take --no-beat, beside one `celery -A serve.learning.tasks beat`.")) -> None:
     """Start a Celery worker (with the nightly beat unless --no-beat) for LUCID_BROKER_URL."""
-    from serve.engine_process import worker_command
-    from serve.settings import Settings
+    from serve.config.settings import Settings
+    from serve.launch.processes import worker_command
 
     command = worker_command(Settings(), beat)
     os.execv(command[0], command)

@@ -25,9 +25,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from serve.broker import embedded_redis
-from serve.engine_process import EngineProcess
-from serve.settings import Settings
+from serve.config.settings import Settings
+from serve.launch.broker import embedded_redis
+from serve.launch.processes import EngineProcess
 from store.embedded import embedded_postgres
 from store.migrate import migrate
 from tests.keys import ADMIN_KEY

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from serve.app import create_app
-from serve.settings import Settings
+from serve.app.main import create_app
+from serve.config.settings import Settings
 
 ADMIN_KEY = "lucid-00000000a11c-the-test-suite-admin-key-0000000000"
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}

@@ -21,7 +21,7 @@ from check_jsonschema.builtin_schemas import get_builtin_schema
 from pydantic import AliasChoices
 
 from distill.config import OPSDConfig
-from serve.settings import Settings
+from serve.config.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 K8S_DIR = DEPLOY / "k8s"

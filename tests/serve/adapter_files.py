@@ -1,6 +1,6 @@
 """Adapter folders in the published layout for fast registry tests: a real adapter_config.json
 and a weights file of random bytes (the fake engine never reads weights), published with the
-real `distill.publish` so the registry's checksum is the real one."""
+real `store.adapter_folders` so the registry's checksum is the real one."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 import uuid
 from pathlib import Path
 
-from distill.publish import publish
+from store.adapter_folders import publish
 
 
 def published(root: Path, rank: int = 8) -> tuple[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from serve.settings import Settings
+from serve.config.settings import Settings
 from tests.keys import app_client
 from tests.serve.fake_engine import FakeEngine
 

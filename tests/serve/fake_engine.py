@@ -12,7 +12,12 @@ from typing import Any
 
 import orjson
 
-from serve.errors import EngineUnavailable, InvalidRequest, NotFound
+from serve.api.errors import (
+    AdapterAlreadyLoaded,
+    AdapterNotLoaded,
+    EngineUnavailable,
+    InvalidRequest,
+)
 
 
 def _usage(words: list[str]) -> dict[str, int]:
@@ -80,12 +85,12 @@ class FakeEngine:
         if path in self.refuse:
             raise InvalidRequest(f"Invalid LoRA adapter at {path}")
         if name in self.loaded:
-            raise InvalidRequest(f"The lora adapter '{name}' has already been loaded.")
+            raise AdapterAlreadyLoaded(name)
         self.loaded[name] = path
 
     async def unload_adapter(self, name: str) -> None:
         if name not in self.loaded:
-            raise NotFound(f"The lora adapter '{name}' cannot be found.")
+            raise AdapterNotLoaded(name)
         del self.loaded[name]
 
     async def aclose(self) -> None:

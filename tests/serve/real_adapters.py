@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from distill.publish import publish
+from store.adapter_folders import publish
 from store.adapters import AdapterStore
 from store.db import open_pool
 from store.sessions import DEFAULT_TENANT_ID

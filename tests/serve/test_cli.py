@@ -15,8 +15,8 @@ from openai import OpenAI
 from typer.testing import CliRunner
 
 from serve import cli
-from serve.engine_process import worker_command
-from serve.settings import Settings
+from serve.config.settings import Settings
+from serve.launch.processes import worker_command
 from tests.conftest import free_port
 from tests.keys import ADMIN_KEY
 
@@ -79,7 +79,7 @@ def test_worker_embeds_the_beat_unless_told_not_to(tmp_path):
     # Everything else of the worker stays: same app, one run at a time.
     assert [a for a in with_beat if a not in {"--beat", "--schedule",
                                               str(tmp_path / "celerybeat-schedule")}] == without
-    assert without[1:6] == ["-m", "celery", "-A", "distill.tasks", "worker"]
+    assert without[1:6] == ["-m", "celery", "-A", "serve.learning.tasks", "worker"]
     assert "--pool=solo" in without and "--concurrency=1" in without
     shown = CliRunner().invoke(cli.app, ["worker", "--help"])
     assert shown.exit_code == 0 and "--no-beat" in shown.output

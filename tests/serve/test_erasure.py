@@ -11,7 +11,7 @@ import pytest
 
 from store.runs import RunStore
 from tests.serve.adapter_files import published
-from tests.serve.test_registry import _clean_registry
+from tests.serve.adapters.test_registry import _clean_registry
 
 
 @pytest.fixture

@@ -1,0 +1,208 @@
+"""The API's errors: domain exceptions and the one place that turns them into OpenAI error bodies.
+
+Every error leaves as `{"error": {"message", "type", "param", "code"}}` with OpenAI's status codes;
+FastAPI's own 422 `{"detail": ...}` never reaches a client, and neither does a stack trace.
+Every error response is counted in `lucid_api_errors_total` (serve/observe/metrics.py) by type
+and code.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from serve.api.responses import FastJSONResponse
+from serve.observe.metrics import count_error
+
+log = logging.getLogger(__name__)
+
+
+class APIError(Exception):
+    """An error a client caused or must know about, with its OpenAI status, type and code."""
+
+    status = 400
+    type = "invalid_request_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.code = code
+        self.headers = headers or {}
+
+
+class InvalidRequest(APIError):
+    status = 400
+
+
+class ContextLengthExceeded(APIError):
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, param="messages", code="context_length_exceeded")
+
+
+class NotFound(APIError):
+    status = 404
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None):
+        super().__init__(message, param=param, code=code or "not_found")
+
+
+class ModelNotFound(NotFound):
+    def __init__(self, model: str) -> None:
+        super().__init__(
+            f"The model `{model}` does not exist or you do not have access to it.",
+            param="model",
+            code="model_not_found",
+        )
+
+
+class AdapterAlreadyLoaded(InvalidRequest):
+    """The engine has an adapter under this name already. Names are fresh per version, so the
+    weights are the ones asked for (another replica loaded them): callers treat it as success."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Adapter {name} is already loaded.", param="lora_name",
+                         code="adapter_already_loaded")
+
+
+class AdapterNotLoaded(NotFound):
+    """The engine has no adapter under this name (never loaded, or unloaded already)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Adapter {name} is not loaded.", param="lora_name",
+                         code="adapter_not_loaded")
+
+
+class EngineUnavailable(APIError):
+    status = 503
+    type = "service_unavailable"
+
+    def __init__(self, message: str = "The engine is not ready; retry shortly.", retry_after=5):
+        super().__init__(
+            message, code="engine_unavailable", headers={"Retry-After": str(retry_after)}
+        )
+
+
+class EngineError(APIError):
+    """The engine failed on a request it accepted: not the client's fault."""
+
+    status = 502
+    type = "server_error"
+
+
+def error_body(message: str, type_: str, param: str | None, code: str | None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+async def send_error(send: Any, exc: APIError) -> None:
+    """Answer with `exc` from plain ASGI middleware (before any route runs), counted."""
+    count_error(exc.type, exc.code)
+    body = orjson.dumps(error_body(exc.message, exc.type, exc.param, exc.code))
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), str(v).encode()) for k, v in (exc.headers or {}).items()]
+    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def error_response(exc: APIError) -> FastJSONResponse:
+    count_error(exc.type, exc.code)
+    return FastJSONResponse(
+        error_body(exc.message, exc.type, exc.param, exc.code),
+        status_code=exc.status,
+        headers=exc.headers,
+    )
+
+
+def _param_from_loc(loc: tuple[Any, ...]) -> str | None:
+    """('body', 'messages', 0, 'role') -> 'messages[0].role'."""
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    # pydantic names the union branch it tried (e.g. 'str', 'list[...]'); that is not a parameter.
+    parts = [p for p in parts if not (isinstance(p, str) and ("[" in p or p in {"str", "int"}))]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or None
+
+
+def validation_error(exc: RequestValidationError) -> APIError:
+    errors = exc.errors()
+    if not errors:
+        return InvalidRequest("Invalid request.")
+    first = errors[0]
+    kind = first.get("type", "")
+    if kind == "json_invalid":
+        return InvalidRequest("The request body is not valid JSON.", code="invalid_json")
+    if tuple(first.get("loc", ())) == ("body",):
+        if kind == "missing":
+            return InvalidRequest("The request needs a JSON object body.", code="invalid_body")
+        return InvalidRequest("The request body must be a JSON object.", code="invalid_body")
+    param = _param_from_loc(tuple(first.get("loc", ())))
+    msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    if kind == "missing":
+        return InvalidRequest(f"Missing required parameter: '{param}'.", param=param,
+                              code="missing_required_parameter")
+    if kind == "extra_forbidden":
+        return InvalidRequest(f"Unrecognized request argument supplied: {param}", param=param,
+                              code="unknown_parameter")
+    return InvalidRequest(f"Invalid value for '{param}': {msg}", param=param, code="invalid_value")
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    allowed: set[str] = set()
+    for route in request.app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            allowed |= set(getattr(route, "methods", None) or ())
+    return allowed
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(APIError)
+    async def _api_error(request: Request, exc: APIError) -> FastJSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> FastJSONResponse:
+        return error_response(validation_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> FastJSONResponse:
+        kind = {401: "authentication_error", 403: "permission_error", 404: "not_found_error",
+                405: "invalid_request_error"}.get(exc.status_code, "invalid_request_error")
+        message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"Unknown route: {request.method} {request.url.path}"
+        count_error(kind, None)
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:  # every method the path has, not only its first route's
+            headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+        return FastJSONResponse(error_body(message, kind, None, None), status_code=exc.status_code,
+                              headers=headers or None)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> FastJSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        count_error("server_error", None)
+        # Answered by Starlette's outermost layer, past the request-id middleware: add it here,
+        # so that the client can quote the id the log line carries.
+        request_id = getattr(request.state, "request_id", None)
+        return FastJSONResponse(
+            error_body("The server had an error while processing your request.", "server_error",
+                       None, None),
+            status_code=500, headers={"X-Request-Id": request_id} if request_id else None,
+        )

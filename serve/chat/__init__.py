@@ -1,0 +1,2 @@
+"""A chat turn from request to log: the chat service, conversation threading, idempotent
+retries, and the on-disk spool that keeps turns while PostgreSQL is away."""

@@ -1,0 +1,1 @@
+"""Deploy-time configuration: the one `Settings` object every entry point reads once."""

@@ -1,0 +1,60 @@
+"""Learning runs from the API's side: start one now (queued to the Celery worker), read progress.
+
+The API only enqueues by task name over the broker; the training code lives in the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from celery import Celery
+
+from serve.api.errors import APIError, NotFound
+from store.runs import RunReader
+
+TASK_LEARN = "lucid.learn"  # serve.learning.tasks registers the task under this name
+
+
+class BrokerUnavailable(APIError):
+    status = 503
+    type = "service_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("The task broker is unavailable; the run was not started.",
+                         code="broker_unavailable", headers={"Retry-After": "10"})
+
+
+class RunService:
+    def __init__(self, runs: RunReader, broker_url: str | None,
+                 celery: Celery | None = None) -> None:
+        self.runs = runs
+        self.celery = celery if celery is not None or not broker_url else \
+            Celery("lucid-api", broker=broker_url, set_as_current=False)
+
+    def for_tenant(self, tenant_id: int) -> RunService:
+        """The same broker connection, reading and starting the tenant's runs."""
+        return RunService(RunReader(self.runs.pool, tenant_id), None, self.celery)
+
+    async def start(self) -> dict[str, Any]:
+        if self.celery is None:
+            raise BrokerUnavailable()
+        run_id = await self.runs.create("manual")
+        try:
+            # kombu's publish blocks on the socket: keep it off the event loop.
+            result = await asyncio.to_thread(self.celery.send_task, TASK_LEARN,
+                                             kwargs={"run_id": run_id}, retry=False)
+        except Exception as exc:
+            await self.runs.fail(run_id, f"not queued: {exc}")
+            raise BrokerUnavailable() from exc
+        await self.runs.set_task(run_id, result.id)
+        return await self.get(run_id)
+
+    async def list(self, limit: int) -> list[dict[str, Any]]:
+        return await self.runs.list(limit)
+
+    async def get(self, run_id: int) -> dict[str, Any]:
+        run = await self.runs.get(run_id)
+        if run is None:
+            raise NotFound(f"No learning run {run_id}.", param="run_id")
+        return run

@@ -1,0 +1,1 @@
+"""What an operator sees: the log format, Prometheus metrics, the access log and request ids."""

@@ -1,0 +1,82 @@
+"""Per-key rate limits: requests and tokens per minute, over a sliding 60-second window.
+
+A request is refused (429 with `Retry-After`, the seconds until the window has room again) when
+the key already made `rpm` requests in the last minute, or its requests of the last minute used
+`tpm` tokens (prompt + completion, counted when each answer ends). Counted in this replica's
+memory: with N replicas behind a balancer a key gets up to N times its limits; put a shared
+limiter in the balancer where that matters.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from serve.api.errors import APIError
+
+WINDOW_S = 60.0
+
+
+class RateLimited(APIError):
+    status = 429
+
+    def __init__(self, what: str, limit: int, retry_after: float) -> None:
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(f"Rate limit reached for this API key: {limit} {what} per minute. "
+                         f"Retry after {seconds} s.", code="rate_limit_exceeded",
+                         headers={"Retry-After": str(seconds)})
+        self.type = "tokens" if what == "tokens" else "requests"  # OpenAI's types for 429s
+
+
+@dataclass
+class _Window:
+    requests: deque[float] = field(default_factory=deque)
+    tokens: deque[tuple[float, int]] = field(default_factory=deque)
+    token_sum: int = 0
+
+    def expire(self, now: float) -> None:
+        while self.requests and self.requests[0] <= now - WINDOW_S:
+            self.requests.popleft()
+        while self.tokens and self.tokens[0][0] <= now - WINDOW_S:
+            self.token_sum -= self.tokens.popleft()[1]
+
+
+class RateLimiter:
+    def __init__(self, default_rpm: int | None = None, default_tpm: int | None = None,
+                 clock=time.monotonic) -> None:
+        self.default_rpm, self.default_tpm = default_rpm, default_tpm
+        self.clock = clock
+        self._windows: dict[str, _Window] = {}
+
+    def admit(self, key_id: str, rpm: int | None, tpm: int | None) -> None:
+        """Count one request of `key_id`, or raise RateLimited without counting it."""
+        rpm, tpm = rpm or self.default_rpm, tpm or self.default_tpm
+        if rpm is None and tpm is None:
+            return
+        now = self.clock()
+        window = self._windows.setdefault(key_id, _Window())
+        window.expire(now)
+        if rpm is not None and len(window.requests) >= rpm:
+            raise RateLimited("requests", rpm, window.requests[0] + WINDOW_S - now)
+        if tpm is not None and window.token_sum >= tpm:
+            # Room again once enough of the oldest spending has left the window.
+            over, wait = window.token_sum - tpm, 0.0
+            for at, n in window.tokens:
+                over -= n
+                wait = at + WINDOW_S - now
+                if over < 0:
+                    break
+            raise RateLimited("tokens", tpm, wait)
+        window.requests.append(now)
+
+    def spend(self, key_id: str, tokens: int) -> None:
+        """Tokens a finished answer of `key_id` used (prompt + completion)."""
+        if tokens <= 0 or (self.default_tpm is None and key_id not in self._windows):
+            return
+        now = self.clock()
+        window = self._windows.setdefault(key_id, _Window())
+        window.tokens.append((now, tokens))
+        window.token_sum += tokens
+        window.expire(now)

@@ -1,0 +1,93 @@
+import threading
+
+import httpx
+import orjson
+import pytest
+
+from serve.engine.generator import EngineGenerator
+
+
+class FakeEngine:
+    """An OpenAI-compatible chat endpoint: echoes the last message with the choice index."""
+
+    def __init__(self, fail_first: int = 0, status: int = 503) -> None:
+        self.fail_first, self.status = fail_first, status
+        self.bodies: list[dict] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/v1/chat/completions"
+        body = orjson.loads(request.content)
+        with self.lock:
+            self.bodies.append(body)
+            if self.fail_first > 0:
+                self.fail_first -= 1
+                return httpx.Response(self.status, text="busy")
+        last = body["messages"][-1]["content"]
+        # Out of index order on purpose: the client must sort choices.
+        choices = [{"index": i, "message": {"role": "assistant", "content": f" {last}#{i} "}}
+                   for i in reversed(range(body["n"]))]
+        return httpx.Response(200, content=orjson.dumps({"choices": choices}))
+
+
+def generator(engine: FakeEngine, **kwargs) -> EngineGenerator:
+    return EngineGenerator("http://engine:8000/v1", "base", transport=httpx.MockTransport(engine),
+                         backoff_s=0.0, **kwargs)
+
+
+def test_n_completions_per_conversation_in_order():
+    engine = FakeEngine()
+    with generator(engine, concurrency=4) as g:
+        conversations = [[{"role": "user", "content": f"q{k}"}] for k in range(10)]
+        out = g.chat(conversations, n=3, temperature=0.7, max_tokens=16, seed=5)
+    assert out == [[f"q{k}#{i}" for i in range(3)] for k in range(10)]
+    assert len(engine.bodies) == 10
+    body = next(b for b in engine.bodies if b["messages"][0]["content"] == "q2")
+    assert body == {"model": "base", "messages": [{"role": "user", "content": "q2"}], "n": 3,
+                    "temperature": 0.7, "max_tokens": 16, "seed": 7}
+
+
+def test_greedy_sends_one_choice_and_repeats():
+    engine = FakeEngine()
+    with generator(engine) as g:
+        assert g.chat([[{"role": "user", "content": "q"}]], n=3) == [["q#0"] * 3]
+    assert engine.bodies[0]["n"] == 1 and "seed" not in engine.bodies[0]
+    assert g.chat([]) == []
+
+
+def test_retries_overload_then_gives_up():
+    engine = FakeEngine(fail_first=1)
+    with generator(engine, retries=1) as g:
+        assert g.chat([[{"role": "user", "content": "q"}]]) == [["q#0"]]
+    engine = FakeEngine(fail_first=5)
+    with generator(engine, retries=1) as g, pytest.raises(httpx.HTTPStatusError):
+        g.chat([[{"role": "user", "content": "q"}]])
+    assert len(engine.bodies) == 2
+
+
+def test_client_errors_are_not_retried():
+    engine = FakeEngine(fail_first=5, status=400)
+    with generator(engine, retries=3) as g, pytest.raises(httpx.HTTPStatusError):
+        g.chat([[{"role": "user", "content": "q"}]])
+    assert len(engine.bodies) == 1
+
+
+def test_base_url_forms():
+    for url in ["http://e:1", "http://e:1/", "http://e:1/v1", "http://e:1/v1/"]:
+        assert EngineGenerator(url, "m").url == "http://e:1/v1/chat/completions"
+    with pytest.raises(ValueError):
+        EngineGenerator("http://e:1", "m", concurrency=0)
+
+
+@pytest.mark.slow
+def test_hf_batched_matches_single_and_sampling_is_seeded(hf_generator):
+    conversations = [[{"role": "user", "content": "What is the capital of France?"}],
+                     [{"role": "system", "content": "Answer in one word."},
+                      {"role": "user", "content": "Name a primary color, please, any one."}]]
+    batched = hf_generator.chat(conversations, max_tokens=12)
+    single = [hf_generator.chat([c], max_tokens=12)[0] for c in conversations]
+    assert batched == single
+    assert "Paris" in batched[0][0]
+    a = hf_generator.chat(conversations[:1], n=2, temperature=1.0, max_tokens=8, seed=3)
+    b = hf_generator.chat(conversations[:1], n=2, temperature=1.0, max_tokens=8, seed=3)
+    assert a == b and len(a[0]) == 2
