@@ -42,8 +42,11 @@ browser:
 	    echo "could not install chromium: the dashboard's browser test will be skipped"; \
 	  else echo "no chromium: the dashboard's browser test will be skipped (apt-get install chromium)"; fi; }
 
+# ruff, then the import contracts in pyproject.toml (layers store -> dream -> distill -> serve, the
+# order inside serve, no cycles): a wrong import fails CI.
 lint: setup
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: setup
 	$(PY) bench/serving.py

@@ -18,9 +18,10 @@ import orjson
 from dream.checkers import check
 from dream.config import DreamConfig
 from dream.datasets import load_general_prompts
+from dream.derived import Derived
 from dream.generator import Generator
 from dream.insights import Insight, recap
-from dream.questions import Derived, derive
+from dream.questions import derive
 from dream.textnorm import STOPWORDS, clean, contains_phrase, content_tokens, jaccard, tokens
 
 TEACHER_TEMPLATE = "Use the following information when answering.\n\n{context}"

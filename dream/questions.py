@@ -9,8 +9,8 @@ a checker never depends on the model. A statement no pattern fits simply yields 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from dream.derived import Derived
 from dream.rewordings import learning_topic, reword
 from dream.textnorm import STOPWORDS, as_number, capitalized_span, numbers_in
 from dream.vocabulary import ANIMATE, PEOPLE
@@ -49,19 +49,6 @@ _ACTIVE = {"founded": "founded", "co-founded": "co-founded", "cofounded": "co-fo
            "discovered": "discovered", "opened": "opened", "launched": "launched",
            "formed": "formed", "made": "made", "painted": "painted", "composed": "composed",
            "directed": "directed"}
-
-
-@dataclass(frozen=True)
-class Derived:
-    """One question a user might later ask, with the answer cut from their statement."""
-
-    question: str
-    answer: str
-    checker: dict
-    subject: str
-    relation: str
-    number: float | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def trim(phrase: str) -> str:

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from dream.derived import Derived
 from dream.vocabulary import CHILDREN, PEOPLE, SAME
-
-if TYPE_CHECKING:
-    from dream.questions import Derived
 
 # Kinds of place a statement may name ("Tallowmere, a village in the hills", "the town of X").
 _KIND = re.compile(r"\b(?:a|an|the)\s+(?:(?:small|little|big|tiny|quiet|busy|old|lovely)\s+)?"

@@ -134,6 +134,11 @@ class AdapterSync:
             del self.catalog.adapters[name]
             self._spawn(self._unload_when_drained(name))
 
+    def serving_by_tenant(self) -> dict[str, str]:
+        """Tenant name -> the engine model its `lucid` runs on, for every tenant read so far."""
+        return {name: self.catalog.serving(tenant_id).engine_model
+                for tenant_id, name in self.tenants.items()}
+
     async def preload(self, row: dict, tenant_id: int) -> None:
         """Load a version before it is promoted, so that a refusal changes nothing."""
         async with self._lock:

@@ -92,7 +92,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         replayer = asyncio.create_task(_replay_forever(app.state.chat))
         app.state.registry = AdapterRegistry(AdapterStore(pool), sync)
         app.state.runs = RunService(RunReader(pool), settings.broker_url)
-        app.state.scraper = Scraper(RunReader(pool), sync)
+        app.state.scraper = Scraper(RunReader(pool), sync.serving_by_tenant)
         try:
             yield
         finally:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from prometheus_client import (
     REGISTRY,
@@ -26,9 +26,6 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 
 from store.runs import RunReader
 from store.sessions import TurnRecord
-
-if TYPE_CHECKING:
-    from serve.adapters.hotswap import AdapterSync
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +91,9 @@ class _Families:
 class Scraper:
     """Renders /metrics: the process's counters, plus state read now."""
 
-    def __init__(self, runs: RunReader, sync: AdapterSync) -> None:
+    def __init__(self, runs: RunReader, serving: Callable[[], dict[str, str]]) -> None:
         self.runs = runs
-        self.sync = sync
+        self.serving = serving  # tenant name -> the model its `lucid` runs on now
 
     async def render(self) -> bytes:
         families = self._adapter()
@@ -117,8 +114,8 @@ class Scraper:
             "lucid_adapter_active", "The version serving as `lucid` for the tenant, as this "
             "replica sees it (the base model's id while none is promoted).",
             labels=["tenant", "version"])
-        for tenant_id, name in sorted(self.sync.tenants.items()):
-            active.add_metric([name, self.sync.catalog.serving(tenant_id).engine_model], 1)
+        for tenant, model in sorted(self.serving().items()):
+            active.add_metric([tenant, model], 1)
         return [active]
 
 
