@@ -9,16 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from serve.api.errors import APIError
+from serve.api.errors import AdapterInvalid
 from store.adapter_folders import verify
-
-
-class AdapterInvalid(APIError):
-    status = 400
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"Adapter {name} cannot be served: {reason}.", param="version",
-                         code="adapter_invalid")
 
 
 def check_adapter(row: dict[str, Any], base_model_id: str, max_lora_rank: int) -> None:

@@ -22,6 +22,7 @@ from serve.adapters.catalog import AdapterEntry, ModelCatalog, Served
 from serve.adapters.checks import check_adapter
 from serve.api.errors import AdapterAlreadyLoaded, AdapterNotLoaded, APIError
 from serve.engine.client import Engine
+from serve.lifecycle.background import BackgroundTasks
 from store.adapters import CHANNEL, AdapterStore
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class AdapterSync:
         self.database_url = database_url
         self.drain_timeout_s = drain_timeout_s
         self._lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task] = set()
+        self.background = BackgroundTasks()  # unloads waiting for their requests to drain
         self._listener: asyncio.Task | None = None
         self._watcher: asyncio.Task | None = None
         self.engine_up = False
@@ -60,10 +61,11 @@ class AdapterSync:
         self._watcher = asyncio.create_task(self._watch_engine())
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._listener, self._watcher, *self._tasks) if t is not None]
+        tasks = [t for t in (self._listener, self._watcher) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.background.cancel()
 
     async def _listen(self) -> None:
         while True:
@@ -132,7 +134,7 @@ class AdapterSync:
         for name in [n for n, e in self.catalog.adapters.items()
                      if e.tenant_id == tenant_id and n not in wanted]:
             del self.catalog.adapters[name]
-            self._spawn(self._unload_when_drained(name))
+            self.background.spawn(self._unload_when_drained(name))
 
     def serving_by_tenant(self) -> dict[str, str]:
         """Tenant name -> the engine model its `lucid` runs on, for every tenant read so far."""
@@ -173,8 +175,3 @@ class AdapterSync:
                 pass  # dropped, re-promoted and dropped again: an earlier drain unloaded it
             except APIError as exc:
                 log.warning("could not unload adapter %s: %s", name, exc.message)
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)

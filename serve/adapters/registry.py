@@ -10,23 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from serve.adapters.hotswap import AdapterSync
-from serve.api.errors import APIError, NotFound
+from serve.api.errors import AdapterRefused, APIError, NotFound, RegistryConflict
 from store.adapters import AdapterState, AdapterStore, RegistryError, VersionNotFound
-
-
-class RegistryConflict(APIError):
-    status = 409
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="conflict")
-
-
-class AdapterRefused(APIError):
-    status = 400
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"The engine refused adapter {name}: {reason}. Nothing was changed.",
-                         param="version", code="adapter_refused")
 
 
 def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:

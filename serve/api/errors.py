@@ -1,25 +1,22 @@
-"""The API's errors: domain exceptions and the one place that turns them into OpenAI error bodies.
+"""Every error the API answers with, and its OpenAI error body.
 
-Every error leaves as `{"error": {"message", "type", "param", "code"}}` with OpenAI's status codes;
-FastAPI's own 422 `{"detail": ...}` never reaches a client, and neither does a stack trace.
-Every error response is counted in `lucid_api_errors_total` (serve/observe/metrics.py) by type
-and code.
+Each `APIError` carries OpenAI's status, type and code; `serve.app.error_handlers` turns them (and
+FastAPI's validation errors) into `{"error": {"message", "type", "param", "code"}}`, and plain ASGI
+middleware sends them with `send_error`. Every error response is counted in
+`lucid_api_errors_total` (serve/observe/metrics.py) by type and code.
 """
 
 from __future__ import annotations
 
-import logging
+import math
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from serve.api.responses import FastJSONResponse
 from serve.observe.metrics import count_error
 
-log = logging.getLogger(__name__)
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class APIError(Exception):
@@ -43,16 +40,74 @@ class APIError(Exception):
         self.headers = headers or {}
 
 
+# 400: the request itself is wrong.
+
 class InvalidRequest(APIError):
     status = 400
 
 
-class ContextLengthExceeded(APIError):
-    status = 400
-
+class ContextLengthExceeded(InvalidRequest):
     def __init__(self, message: str) -> None:
         super().__init__(message, param="messages", code="context_length_exceeded")
 
+
+class RequestTooLarge(InvalidRequest):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, param="messages", code="request_too_large")
+
+
+class NulInUrl(InvalidRequest):
+    def __init__(self) -> None:
+        super().__init__("The URL holds a NUL character (%00), which no path or parameter can "
+                         "contain.", code="invalid_url")
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    def __init__(self) -> None:
+        super().__init__(f"This {IDEMPOTENCY_HEADER} was used with a different request; use a "
+                         "new key.", param=IDEMPOTENCY_HEADER, code="idempotency_key_reused")
+
+
+class AdapterAlreadyLoaded(InvalidRequest):
+    """The engine has an adapter under this name already. Names are fresh per version, so the
+    weights are the ones asked for (another replica loaded them): callers treat it as success."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Adapter {name} is already loaded.", param="lora_name",
+                         code="adapter_already_loaded")
+
+
+class AdapterInvalid(InvalidRequest):
+    """A version that fails its checks before loading (checksum, base model, rank)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"Adapter {name} cannot be served: {reason}.", param="version",
+                         code="adapter_invalid")
+
+
+class AdapterRefused(InvalidRequest):
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"The engine refused adapter {name}: {reason}. Nothing was changed.",
+                         param="version", code="adapter_refused")
+
+
+# 401 and 403: who is asking.
+
+class Unauthorized(APIError):
+    status = 401
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, code=code, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(APIError):
+    status = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="insufficient_scope")
+
+
+# 404: what was named does not exist (or belongs to another tenant).
 
 class NotFound(APIError):
     status = 404
@@ -70,15 +125,6 @@ class ModelNotFound(NotFound):
         )
 
 
-class AdapterAlreadyLoaded(InvalidRequest):
-    """The engine has an adapter under this name already. Names are fresh per version, so the
-    weights are the ones asked for (another replica loaded them): callers treat it as success."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"Adapter {name} is already loaded.", param="lora_name",
-                         code="adapter_already_loaded")
-
-
 class AdapterNotLoaded(NotFound):
     """The engine has no adapter under this name (never loaded, or unloaded already)."""
 
@@ -87,21 +133,95 @@ class AdapterNotLoaded(NotFound):
                          code="adapter_not_loaded")
 
 
-class EngineUnavailable(APIError):
-    status = 503
-    type = "service_unavailable"
+# 409: the request conflicts with the state it meets.
 
-    def __init__(self, message: str = "The engine is not ready; retry shortly.", retry_after=5):
-        super().__init__(
-            message, code="engine_unavailable", headers={"Retry-After": str(retry_after)}
-        )
+class RegistryConflict(APIError):
+    status = 409
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="conflict")
+
+
+class IdempotencyInProgress(APIError):
+    status = 409
+    type = "conflict"
+
+    def __init__(self) -> None:
+        super().__init__(f"A request with this {IDEMPOTENCY_HEADER} is still running; retry "
+                         "shortly.", param=IDEMPOTENCY_HEADER, code="idempotency_in_progress",
+                         headers={"Retry-After": "1"})
+
+
+# 413 and 429: too much.
+
+class RequestBodyTooLarge(APIError):
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than {limit} bytes.",
+                         code="request_too_large")
+
+
+class RateLimited(APIError):
+    status = 429
+
+    def __init__(self, what: str, limit: int, retry_after: float) -> None:
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(f"Rate limit reached for this API key: {limit} {what} per minute. "
+                         f"Retry after {seconds} s.", code="rate_limit_exceeded",
+                         headers={"Retry-After": str(seconds)})
+        self.type = "tokens" if what == "tokens" else "requests"  # OpenAI's types for 429s
+
+
+# 502 and 503: not the client's fault.
 
 class EngineError(APIError):
-    """The engine failed on a request it accepted: not the client's fault."""
+    """The engine failed on a request it accepted."""
 
     status = 502
     type = "server_error"
+
+
+class ServiceUnavailable(APIError):
+    """Something this request needs is away for now: 503, and `Retry-After` says when to retry."""
+
+    status = 503
+    type = "service_unavailable"
+
+    def __init__(self, message: str, code: str, retry_after: int = 5,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, code=code,
+                         headers={"Retry-After": str(retry_after), **(headers or {})})
+
+
+class EngineUnavailable(ServiceUnavailable):
+    def __init__(self, message: str = "The engine is not ready; retry shortly.",
+                 retry_after: int = 5) -> None:
+        super().__init__(message, "engine_unavailable", retry_after)
+
+
+class KeysUnavailable(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__("API keys cannot be checked right now (the database is unavailable); "
+                         "retry shortly.", "keys_unavailable")
+
+
+class SessionLogUnavailable(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__("The session log is unavailable; the turn was not stored. Retry "
+                         "shortly.", "session_log_unavailable")
+
+
+class BrokerUnavailable(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__("The task broker is unavailable; the run was not started.",
+                         "broker_unavailable", retry_after=10)
+
+
+class ShuttingDown(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__("This replica is shutting down; retry shortly.", "shutting_down",
+                         headers={"Connection": "close"})
 
 
 def error_body(message: str, type_: str, param: str | None, code: str | None) -> dict[str, Any]:
@@ -126,83 +246,3 @@ def error_response(exc: APIError) -> FastJSONResponse:
         status_code=exc.status,
         headers=exc.headers,
     )
-
-
-def _param_from_loc(loc: tuple[Any, ...]) -> str | None:
-    """('body', 'messages', 0, 'role') -> 'messages[0].role'."""
-    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
-    # pydantic names the union branch it tried (e.g. 'str', 'list[...]'); that is not a parameter.
-    parts = [p for p in parts if not (isinstance(p, str) and ("[" in p or p in {"str", "int"}))]
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or None
-
-
-def validation_error(exc: RequestValidationError) -> APIError:
-    errors = exc.errors()
-    if not errors:
-        return InvalidRequest("Invalid request.")
-    first = errors[0]
-    kind = first.get("type", "")
-    if kind == "json_invalid":
-        return InvalidRequest("The request body is not valid JSON.", code="invalid_json")
-    if tuple(first.get("loc", ())) == ("body",):
-        if kind == "missing":
-            return InvalidRequest("The request needs a JSON object body.", code="invalid_body")
-        return InvalidRequest("The request body must be a JSON object.", code="invalid_body")
-    param = _param_from_loc(tuple(first.get("loc", ())))
-    msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
-    if kind == "missing":
-        return InvalidRequest(f"Missing required parameter: '{param}'.", param=param,
-                              code="missing_required_parameter")
-    if kind == "extra_forbidden":
-        return InvalidRequest(f"Unrecognized request argument supplied: {param}", param=param,
-                              code="unknown_parameter")
-    return InvalidRequest(f"Invalid value for '{param}': {msg}", param=param, code="invalid_value")
-
-
-def _allowed_methods(request: Request) -> set[str]:
-    allowed: set[str] = set()
-    for route in request.app.routes:
-        regex = getattr(route, "path_regex", None)
-        if regex is not None and regex.match(request.url.path):
-            allowed |= set(getattr(route, "methods", None) or ())
-    return allowed
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(APIError)
-    async def _api_error(request: Request, exc: APIError) -> FastJSONResponse:
-        return error_response(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> FastJSONResponse:
-        return error_response(validation_error(exc))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> FastJSONResponse:
-        kind = {401: "authentication_error", 403: "permission_error", 404: "not_found_error",
-                405: "invalid_request_error"}.get(exc.status_code, "invalid_request_error")
-        message = exc.detail if isinstance(exc.detail, str) else "Request failed."
-        if exc.status_code == 404 and message == "Not Found":
-            message = f"Unknown route: {request.method} {request.url.path}"
-        count_error(kind, None)
-        headers = dict(getattr(exc, "headers", None) or {})
-        if exc.status_code == 405:  # every method the path has, not only its first route's
-            headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
-        return FastJSONResponse(error_body(message, kind, None, None), status_code=exc.status_code,
-                              headers=headers or None)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> FastJSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        count_error("server_error", None)
-        # Answered by Starlette's outermost layer, past the request-id middleware: add it here,
-        # so that the client can quote the id the log line carries.
-        request_id = getattr(request.state, "request_id", None)
-        return FastJSONResponse(
-            error_body("The server had an error while processing your request.", "server_error",
-                       None, None),
-            status_code=500, headers={"X-Request-Id": request_id} if request_id else None,
-        )

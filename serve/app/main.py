@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from serve.adapters.catalog import ModelCatalog
 from serve.adapters.hotswap import AdapterSync
 from serve.adapters.registry import AdapterRegistry
-from serve.api.errors import install_error_handlers
+from serve.app.error_handlers import install_error_handlers
 from serve.app.openapi import install_openapi
 from serve.app.routes import admin, dashboard, health, keys, metrics, openai
 from serve.chat.service import ChatService
@@ -24,11 +24,11 @@ from serve.chat.spool import TurnSpool
 from serve.config.settings import Settings
 from serve.engine.client import Engine, VLLMEngine
 from serve.learning.service import RunService
+from serve.lifecycle.drain import Drain, DrainMiddleware
 from serve.observe.access import AccessLogMiddleware
 from serve.observe.metrics import Scraper
 from serve.observe.request_ids import RequestIdMiddleware
 from serve.trust.auth import AuthMiddleware, KeyCache
-from serve.trust.drain import Drain, DrainMiddleware
 from serve.trust.limits import BodyLimitMiddleware, NulInUrlMiddleware
 from serve.trust.ratelimit import RateLimiter
 from store.adapters import AdapterStore

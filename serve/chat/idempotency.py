@@ -16,34 +16,17 @@ from typing import Any
 
 import orjson
 
-from serve.api.errors import APIError, InvalidRequest
+from serve.api.errors import IDEMPOTENCY_HEADER, InvalidRequest
 from serve.api.schemas import ChatCompletionRequest
 
-HEADER = "Idempotency-Key"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 _ACCEPTABLE = re.compile(KEY_PATTERN)
 
 
-class IdempotencyKeyReused(InvalidRequest):
-    def __init__(self) -> None:
-        super().__init__(f"This {HEADER} was used with a different request; use a new key.",
-                         param=HEADER, code="idempotency_key_reused")
-
-
-class IdempotencyInProgress(APIError):
-    status = 409
-    type = "conflict"
-
-    def __init__(self) -> None:
-        super().__init__(f"A request with this {HEADER} is still running; retry shortly.",
-                         param=HEADER, code="idempotency_in_progress",
-                         headers={"Retry-After": "1"})
-
-
 def check_key(value: str) -> str:
     if not _ACCEPTABLE.match(value):
-        raise InvalidRequest(f"{HEADER} must be 1 to 255 printable ASCII characters.",
-                             param=HEADER, code="invalid_idempotency_key")
+        raise InvalidRequest(f"{IDEMPOTENCY_HEADER} must be 1 to 255 printable ASCII characters.",
+                             param=IDEMPOTENCY_HEADER, code="invalid_idempotency_key")
     return value
 
 

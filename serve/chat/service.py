@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,18 +24,20 @@ from psycopg_pool import PoolTimeout
 
 from dream.redact import redact, redact_content, redact_transcript
 from serve.adapters.catalog import ModelCatalog, Served
-from serve.api.errors import APIError, EngineUnavailable, error_body
-from serve.api.schemas import ChatCompletionRequest
-from serve.chat.conversations import check_session_id, new_session_id, prefix_digests, turn_digest
-from serve.chat.idempotency import (
+from serve.api.errors import (
+    APIError,
+    EngineUnavailable,
     IdempotencyInProgress,
     IdempotencyKeyReused,
-    completion_from_stream,
-    fingerprint,
-    replay_stream,
+    SessionLogUnavailable,
+    error_body,
 )
+from serve.api.schemas import ChatCompletionRequest
+from serve.chat.conversations import check_session_id, new_session_id, prefix_digests, turn_digest
+from serve.chat.idempotency import completion_from_stream, fingerprint, replay_stream
 from serve.chat.spool import TurnSpool
 from serve.engine.client import Engine, EngineStream
+from serve.lifecycle.background import BackgroundTasks
 from serve.observe.log_format import SESSION_ID
 from serve.observe.metrics import count_error, observe_turn
 from serve.trust.limits import check_chat_size, check_completion_cap
@@ -69,15 +71,6 @@ class RequestContext:
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000
-
-
-class SessionLogUnavailable(APIError):
-    status = 503
-    type = "service_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__("The session log is unavailable; the turn was not stored. Retry shortly.",
-                         code="session_log_unavailable", headers={"Retry-After": "5"})
 
 
 def _sse(payload: dict[str, Any]) -> bytes:
@@ -126,7 +119,7 @@ class ChatService:
         self.max_chars = max_chars
         # A claim older than the longest request can take belongs to a process that died.
         self.idempotency_stale_s = idempotency_stale_s
-        self._background: set[asyncio.Task[Any]] = set()
+        self.background = BackgroundTasks()
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -190,7 +183,7 @@ class ChatService:
 
     def _release(self, ctx: RequestContext) -> None:
         if ctx.idempotency_key is not None:
-            self._spawn(self._release_now(ctx.idempotency_key, ctx.tenant_id))
+            self.background.spawn(self._release_now(ctx.idempotency_key, ctx.tenant_id))
 
     async def _release_now(self, key: str, tenant_id: int) -> None:
         try:
@@ -284,7 +277,7 @@ class ChatService:
             session_id = await session
         except BaseException:
             self.catalog.leave(served.engine_model)
-            self._spawn(stream.aclose())
+            self.background.spawn(stream.aclose())
             raise
         SESSION_ID.set(session_id)
         return self._relay(stream, req, ctx, served, session_id), session_id
@@ -352,7 +345,7 @@ class ChatService:
                 aborted = self._turn(req, ctx, served, session_id, "".join(parts), finish, usage,
                                      "aborted", ctx.elapsed_ms(), ttft)
                 self._observe(aborted, ctx)
-            self._spawn(self._close(stream, aborted))
+            self.background.spawn(self._close(stream, aborted))
 
     async def _close(self, stream: EngineStream, aborted: TurnRecord | None) -> None:
         await stream.aclose()
@@ -435,12 +428,6 @@ class ChatService:
             lambda turn, response: self.sessions.record_turn(
                 turn, response, replayed=True, timeout_s=self.db_timeout_s))
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
     async def drain(self) -> None:
         """Wait for background work (closing streams, logging aborted turns) before shutdown."""
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.background.wait()

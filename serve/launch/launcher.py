@@ -24,8 +24,8 @@ from serve.launch.devkey import ensure_dev_key, read_dev_key
 from serve.launch.modelprep import ensure_default_model
 from serve.launch.processes import ChildProcess, EngineProcess, worker_command
 from serve.launch.supervisor import EngineSupervisor
+from serve.lifecycle.drain import DrainingServer
 from serve.observe.log_format import configure
-from serve.trust.drain import DrainingServer
 from store.embedded import embedded_postgres
 from store.migrate import migrate
 

@@ -10,19 +10,10 @@ from typing import Any
 
 from celery import Celery
 
-from serve.api.errors import APIError, NotFound
+from serve.api.errors import BrokerUnavailable, NotFound
 from store.runs import RunReader
 
 TASK_LEARN = "lucid.learn"  # serve.learning.tasks registers the task under this name
-
-
-class BrokerUnavailable(APIError):
-    status = 503
-    type = "service_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__("The task broker is unavailable; the run was not started.",
-                         code="broker_unavailable", headers={"Retry-After": "10"})
 
 
 class RunService:

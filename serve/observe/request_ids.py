@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serve.observe.log_format import REQUEST_ID
 
-HEADER = b"x-request-id"
+REQUEST_ID_HEADER = b"x-request-id"
 _ACCEPTABLE = re.compile(rb"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces
 
 
@@ -27,7 +27,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = next((v for k, v in scope["headers"] if k == HEADER), None)
+        given = next((v for k, v in scope["headers"] if k == REQUEST_ID_HEADER), None)
         if given is None or not _ACCEPTABLE.match(given):
             given = f"req_{uuid.uuid4().hex}".encode()
         request_id = given.decode()
@@ -38,7 +38,7 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (HEADER, given)]
+                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, given)]
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from serve.api.errors import APIError, send_error
+from serve.api.errors import APIError, Forbidden, KeysUnavailable, Unauthorized, send_error
 from store.keys import KeyStore, Principal
 
 log = logging.getLogger(__name__)
@@ -29,29 +29,6 @@ CACHE_S = 60.0
 OPEN_PATHS = {"/health", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
               "/admin", "/admin/"}
 RATE_LIMITED_PATHS = {"/v1/chat/completions"}
-
-
-class Unauthorized(APIError):
-    status = 401
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message, code=code, headers={"WWW-Authenticate": "Bearer"})
-
-
-class Forbidden(APIError):
-    status = 403
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="insufficient_scope")
-
-
-class KeysUnavailable(APIError):
-    status = 503
-    type = "service_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__("API keys cannot be checked right now (the database is unavailable); "
-                         "retry shortly.", code="keys_unavailable", headers={"Retry-After": "5"})
 
 
 def needed_scope(path: str) -> str | None:

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from serve.api.errors import APIError, InvalidRequest, send_error
+from serve.api.errors import (
+    InvalidRequest,
+    NulInUrl,
+    RequestBodyTooLarge,
+    RequestTooLarge,
+    send_error,
+)
 
 
 class _BodyTooLarge(Exception):
     pass
-
-
-class RequestBodyTooLarge(APIError):
-    status = 413
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"The request body is larger than {limit} bytes.",
-                         code="request_too_large")
 
 
 class BodyLimitMiddleware:
@@ -66,12 +64,6 @@ class BodyLimitMiddleware:
         await send_error(send, RequestBodyTooLarge(self.max_bytes))
 
 
-class NulInUrl(InvalidRequest):
-    def __init__(self) -> None:
-        super().__init__("The URL holds a NUL character (%00), which no path or parameter can "
-                         "contain.", code="invalid_url")
-
-
 class NulInUrlMiddleware:
     """400 for a path or query string with NUL in it: no id or parameter can hold one (and the
     database could not compare it), so such a request is refused before any route runs."""
@@ -86,11 +78,6 @@ class NulInUrlMiddleware:
             await send_error(send, NulInUrl())
             return
         await self.app(scope, receive, send)
-
-
-class RequestTooLarge(InvalidRequest):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, param="messages", code="request_too_large")
 
 
 def check_completion_cap(asked: dict[str, int | None], cap: int | None) -> None:

@@ -9,25 +9,13 @@ limiter in the balancer where that matters.
 
 from __future__ import annotations
 
-import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from serve.api.errors import APIError
+from serve.api.errors import RateLimited
 
 WINDOW_S = 60.0
-
-
-class RateLimited(APIError):
-    status = 429
-
-    def __init__(self, what: str, limit: int, retry_after: float) -> None:
-        seconds = max(1, math.ceil(retry_after))
-        super().__init__(f"Rate limit reached for this API key: {limit} {what} per minute. "
-                         f"Retry after {seconds} s.", code="rate_limit_exceeded",
-                         headers={"Retry-After": str(seconds)})
-        self.type = "tokens" if what == "tokens" else "requests"  # OpenAI's types for 429s
 
 
 @dataclass

@@ -13,9 +13,8 @@ from typing import Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from serve.api.errors import InvalidRequest, NotFound
+from serve.api.errors import Forbidden, InvalidRequest, NotFound
 from serve.api.responses import FastJSONResponse
-from serve.trust.auth import Forbidden
 from store.keys import TENANT_NAME, KeyRequestError, KeyStore
 from store.sessions import DEFAULT_TENANT_ID
 

@@ -88,7 +88,7 @@ def test_an_error_inside_a_request_is_logged_with_its_id_and_traceback(http, eng
     assert response.headers["x-request-id"] == "req-broken"
     mine = [line for line in json_lines(buffer) if line.get("request_id") == "req-broken"]
     [error] = [line for line in mine if line["level"] == "ERROR"]
-    assert error["logger"] == "serve.api.errors"
+    assert error["logger"] == "serve.app.error_handlers"
     assert "RuntimeError: engine exploded" in error["exception"]
     assert [line["status"] for line in mine if line["logger"] == "lucid.access"] == [500]
 

@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from serve.trust.ratelimit import RateLimited, RateLimiter
+from serve.api.errors import RateLimited
+from serve.trust.ratelimit import RateLimiter
 from store.keys import KEY_PATTERN, new_key
 from tests.keys import ADMIN_KEY
 

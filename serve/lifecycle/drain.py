@@ -15,7 +15,7 @@ import time
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from serve.api.errors import APIError, send_error
+from serve.api.errors import ShuttingDown, send_error
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +38,6 @@ class Drain:
 
     def done(self) -> bool:
         return self.started and (self.in_flight == 0 or time.monotonic() >= self.deadline)
-
-
-class ShuttingDown(APIError):
-    status = 503
-    type = "service_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__("This replica is shutting down; retry shortly.", code="shutting_down",
-                         headers={"Retry-After": "5", "Connection": "close"})
 
 
 class DrainMiddleware:
