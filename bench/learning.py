@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from distill.config import OPSDConfig  # noqa: E402
-from distill.gate import GateConfig, Probe, measure  # noqa: E402
+from distill.config import GateConfig, OPSDConfig  # noqa: E402
+from distill.gate import Probe, measure  # noqa: E402
 from distill.trainer import PracticeExample, train_opsd, train_sft  # noqa: E402
 from dream.config import DreamConfig  # noqa: E402
 from dream.pipeline import dream_for_sessions  # noqa: E402

@@ -1,19 +1,24 @@
-"""OPSDConfig: every knob of an on-policy self-distillation run, checked on construction and saved
-beside the adapter as `opsd_config.json` so a run can be reproduced from its output folder.
+"""The knobs of a learning run, each checked on construction: `OPSDConfig` (on-policy
+self-distillation, saved beside the adapter as `opsd_config.json` so a run can be reproduced from
+its output folder), `GateConfig` (the promotion gate), and `LearningConfig`, every section of a run
+together (with dream's `DreamConfig`), saved on the run row.
 
-Defaults are production-sized; tests pass small values.
+Defaults are production-sized; tests pass small values. All load from plain values through
+`dream.config.StrictConfig`, so an unknown key is an error, never a silently kept default.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from dream.config import DreamConfig, StrictConfig, refuse_unknown
 
 CONFIG_NAME = "opsd_config.json"
 
@@ -27,7 +32,9 @@ DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
 
 @dataclass
-class OPSDConfig:
+class OPSDConfig(StrictConfig):
+    """How the student is trained on the night's practice: loss, LoRA shape, steps, sampling."""
+
     beta: float = 0.0
     """Generalized JSD interpolation: 0 = forward KL(teacher||student), 1 = reverse KL."""
     top_k: int | None = None
@@ -144,17 +151,6 @@ class OPSDConfig:
             except (RuntimeError, TypeError) as e:
                 raise bad("device", "must be 'auto' or a torch device name") from e
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> OPSDConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"OPSDConfig: unknown keys {unknown}")
-        return cls(**data)
-
     def total_steps(self, examples: int) -> int:
         """Optimizer steps for a practice set of `examples` prompts."""
         passes = math.ceil(self.epochs * examples / self.batch_size)
@@ -177,6 +173,58 @@ class OPSDConfig:
 
     def torch_dtype(self) -> torch.dtype:
         return DTYPES[self.dtype]
+
+
+@dataclass
+class GateConfig(StrictConfig):
+    """When a candidate adapter may be promoted, and how it is evaluated."""
+
+    min_learning_gain: float = 0.10
+    """Held-out accuracy (no context) must rise by at least this much over the current model
+    (0..1)."""
+    max_regression_drop: float = 0.05
+    """General regression-set accuracy may fall by at most this much, absolute (0..1)."""
+    max_perplexity_increase: float = 0.10
+    """General-text perplexity may rise by at most this fraction (0..1)."""
+    max_new_tokens: int = 48
+    """Length of each evaluated answer (>= 1)."""
+    dtype: str = "float32"
+    """Evaluation dtype."""
+    device: str = "auto"
+    """'auto' (CUDA when present), 'cpu' or 'cuda'."""
+
+    def __post_init__(self) -> None:
+        for name in ("min_learning_gain", "max_regression_drop", "max_perplexity_increase"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)}")
+        if self.max_new_tokens < 1:
+            raise ValueError("max_new_tokens must be at least 1")
+
+
+@dataclass
+class LearningConfig:
+    """Everything a learning run is configured with, by section; saved on the run row. The worker
+    takes the overrides from LUCID_LEARN_OVERRIDES as {"opsd": {...}, "dream": {...},
+    "gate": {...}}."""
+
+    opsd: OPSDConfig = field(default_factory=OPSDConfig)
+    """How the candidate adapter is trained."""
+    dream: DreamConfig = field(default_factory=DreamConfig)
+    """How the night's practice is written and filtered."""
+    gate: GateConfig = field(default_factory=GateConfig)
+    """When the candidate may be promoted."""
+
+    @classmethod
+    def from_overrides(cls, overrides: Mapping[str, Mapping[str, Any]]) -> LearningConfig:
+        """Defaults with `overrides` applied; unknown sections or fields are an error."""
+        refuse_unknown(cls, overrides, "sections")
+        return cls(opsd=OPSDConfig.from_dict(overrides.get("opsd", {})),
+                   dream=DreamConfig.from_dict(overrides.get("dream", {})),
+                   gate=GateConfig.from_dict(overrides.get("gate", {})))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every section's plain values: what `from_overrides` takes back."""
+        return asdict(self)
 
 
 def resolve_device(name: str) -> torch.device:

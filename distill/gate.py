@@ -4,7 +4,8 @@ It measures the candidate and the adapter serving now (or the base model) on the
 accuracy on this run's held-out practice questions asked WITHOUT context (learning), accuracy on
 the shipped general regression set, and perplexity on a shipped general text (forgetting).
 It promotes only when learning improved by a margin and both forgetting measures stayed within
-their bounds. All numbers are stored on the adapter version.
+their bounds (the margins of `distill.config.GateConfig`). All numbers are stored on the
+adapter version.
 """
 
 from __future__ import annotations
@@ -13,32 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from distill.config import GateConfig
 from distill.evaluate import answer, load_for_eval, perplexity
 from dream.checkers import check
 from dream.datasets import load_general_text, load_regression_set
-
-
-@dataclass
-class GateConfig:
-    min_learning_gain: float = 0.10
-    """Held-out accuracy (no context) must rise by at least this much over the current model."""
-    max_regression_drop: float = 0.05
-    """General regression-set accuracy may fall by at most this much (absolute)."""
-    max_perplexity_increase: float = 0.10
-    """General-text perplexity may rise by at most this fraction."""
-    max_new_tokens: int = 48
-    """Length of each evaluated answer."""
-    dtype: str = "float32"
-    """Evaluation dtype."""
-    device: str = "auto"
-    """'auto' (CUDA when present), 'cpu' or 'cuda'."""
-
-    def __post_init__(self) -> None:
-        for name in ("min_learning_gain", "max_regression_drop", "max_perplexity_increase"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)}")
-        if self.max_new_tokens < 1:
-            raise ValueError("max_new_tokens must be at least 1")
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,44 @@
 
 Defaults are the production settings for a nightly run against vLLM; tests shrink the counts.
 Every field is range-checked on construction so a bad setting fails before any generation.
+`StrictConfig` is how every config of a run (this one, and distill's above it) is stored as plain
+values and loaded back, an unknown key being an error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, Self
+
+
+def refuse_unknown(config: type, data: Mapping[str, Any], what: str = "fields") -> None:
+    """Raise ValueError naming the dataclass `config` and every key of `data` that is not one of
+    its fields: a misspelt override must fail the run, not leave the default silently in force."""
+    unknown = sorted(set(data) - {f.name for f in fields(config)})
+    if unknown:
+        raise ValueError(f"unknown {config.__name__} {what}: {unknown}")
+
+
+class StrictConfig:
+    """Base of the dataclass configs: plain values out (`to_dict`), and back in (`from_dict`)
+    through `refuse_unknown`, then the config's own range checks."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, to store with a run or an adapter so it can be replayed exactly."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Inverse of `to_dict`; unknown keys are an error rather than silently ignored."""
+        refuse_unknown(cls, data)
+        return cls(**data)
 
 
 @dataclass(frozen=True)
-class DreamConfig:
+class DreamConfig(StrictConfig):
+    """How much practice one night writes per insight, and how strictly it is filtered."""
+
     questions_per_insight: int = 6
     """Model-written questions sampled per insight (0..64); invalid ones are discarded."""
     paraphrases: int = 3
@@ -89,15 +117,3 @@ class DreamConfig:
                     raise ValueError(f"{f.name} must be in [{low}, {high}], got {value!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise TypeError(f"seed must be an int, got {self.seed!r}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values, to store with a run so the night can be replayed exactly."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DreamConfig:
-        """Inverse of `to_dict`; unknown keys are an error rather than silently ignored."""
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown DreamConfig fields: {sorted(unknown)}")
-        return cls(**data)

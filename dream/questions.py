@@ -12,25 +12,16 @@ import re
 
 from dream.derived import Derived
 from dream.rewordings import learning_topic, reword
-from dream.textnorm import STOPWORDS, as_number, capitalized_span, numbers_in
+from dream.spans import DET, MONTH, checker_for, trim
+from dream.textnorm import STOPWORDS
 from dream.vocabulary import ANIMATE, PEOPLE
 
 _NUMWORD = r"\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
            r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|" \
-         r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
 _WHEN = re.compile(rf"^(?:on |at |in )?(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
-                   rf"Sunday)s?\b|{_MONTH}\b|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}\b|"
+                   rf"Sunday)s?\b|{MONTH}\b|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}\b|"
                    rf"\d{{1,2}}(?::\d\d)?\s*(?:am|pm)\b|noon\b|midnight\b)", re.I)
-_TRAILING = re.compile(r"\s*(?:,.*|\s(?:which|who|because|since|so that|but|although|where)\s.*|"
-                       r"\s(?:now|today|currently|these days|at the moment|right now|recently|"
-                       r"as well|too|(?:last|this|next) (?:week|month|year|summer|winter|spring|"
-                       r"fall|autumn)|(?:a (?:few|couple of) )?(?:days|weeks|months|years) ago))+$",
-                       re.I)
-_DET = r"(?:a|an|the|my|our|your|his|her|their)"
 _IS = r"(?:\s+(?:is|am|are)|'s|'m|'re)"  # "I am", "I'm", "she's": a copula, spelled out or not
-_GENERIC = {"company", "thing", "person", "place", "kind", "type", "one", "lot", "guy", "man",
-            "woman", "name", "years", "year", "old"}
 _ADJECTIVE = re.compile(r"^(?:\w+(?:ly|ful|ous|ive|able|ible|al|ic|ish|less|ent|ant|y)|big|small|"
                         r"old|new|tall|short|good|bad|nice|great|fine|busy|tired|sick|ready|sure|"
                         r"sad|late|early|open|closed|smart|fast|slow|cute|quiet|loud|young|done)$")
@@ -51,49 +42,12 @@ _ACTIVE = {"founded": "founded", "co-founded": "co-founded", "cofounded": "co-fo
            "directed": "directed"}
 
 
-def trim(phrase: str) -> str:
-    """Object phrase without trailing clauses and time adverbs ("Oslo, which ..." -> "Oslo")."""
-    previous = None
-    phrase = phrase.strip(" .!;,\"'")
-    while previous != phrase:
-        previous, phrase = phrase, _TRAILING.sub("", phrase).strip(" .!;,\"'")
-    return phrase
-
-
-def core(phrase: str) -> str:
-    return re.sub(rf"^{_DET}\s+", "", trim(phrase), flags=re.I)
-
-
-def checker_for(answer: str) -> dict:
-    """Checker for an answer phrase: numeric, a month-and-day date, or containment."""
-    number = as_number(answer)
-    if number is not None:
-        return {"type": "number", "value": int(number) if number.is_integer() else number}
-    date = re.search(rf"({_MONTH})\w*\.? (\d{{1,2}})|(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?"
-                     rf"({_MONTH})", answer, re.I)
-    if date:
-        month = date.group(1) or date.group(4)
-        day = int(date.group(2) or date.group(3))
-        return {"type": "all", "checks": [{"type": "contains_any", "values": [month]},
-                                          {"type": "number", "value": day}]}
-    value = core(answer)
-    values = [value]
-    span = capitalized_span(value)
-    if span and span != value:
-        values.append(span)
-    if not span and not numbers_in(value) and len(value.split()) > 1:
-        # Lowercase descriptions ("software engineer"): any topical word of it will do.
-        values += [w for w in re.findall(r"[a-z][\w-]+", value.lower())
-                   if w not in STOPWORDS and w not in _GENERIC]
-    return {"type": "contains_any", "values": list(dict.fromkeys(values))}
-
-
 def _np(subject: str) -> str:
     """A subject as it sits mid-question: determiners lowercased, "I" kept."""
     subject = trim(subject)
     if subject.lower() in {"we", "they", "you"}:
         return subject.lower()
-    if re.match(rf"^{_DET}\b", subject, re.I):
+    if re.match(rf"^{DET}\b", subject, re.I):
         return subject[0].lower() + subject[1:]
     return "I" if subject.lower() == "i" else subject
 
@@ -101,7 +55,7 @@ def _np(subject: str) -> str:
 def _plural(np: str) -> bool:
     last = np.split()[-1].lower()
     return np.lower() in {"we", "you", "they"} or (
-        bool(re.match(rf"^{_DET}\s", np, re.I)) and last.endswith("s")
+        bool(re.match(rf"^{DET}\s", np, re.I)) and last.endswith("s")
         and not last.endswith(("ss", "'s", "us")))
 
 
@@ -193,7 +147,7 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
     possessed = bool(re.match(r"^(?:my|our|the|his|her|their)\b|^[A-Z][\w-]*'s ", np))
     comp_defined = bool(re.match(r"^(?:my|our|the|his|her|their)\b", comp, re.I))
     out: list[Derived] = []
-    if proper and re.match(rf"^{_DET}\s", comp, re.I):
+    if proper and re.match(rf"^{DET}\s", comp, re.I):
         who = "Who" if _is_person(comp) else "What"
         out.append(_q(f"{who} {cop} {np}?", comp, np, "identity"))
         if comp_defined:
@@ -216,44 +170,32 @@ def _base_form(past: str) -> str:
     return stem + "e" if stem.endswith(("v", "c", "z", "s")) else stem
 
 
-def _place_of_action(c: str) -> list[Derived]:
-    """"My grandmother grew up in Tallowmere" -> "Where did my grandmother grow up?": a past or
-    present verb (with an optional particle) whose place is a capitalised name."""
-    c = trim(c)
-    m = re.match(rf"^(I|we|(?:[Mm]y|[Oo]ur) [\w'-]+(?: [\w'-]+)??|[A-Z][\w'-]+) "
-                 rf"(?:also |still |just )?"
-                 rf"([a-z]+)( up| out| back| over)? (?:in|at|near|from) (?:{_PLACE_KIND} )?"
-                 r"((?:the )?[A-Z][\w'&-]*(?:\s+[A-Z&][\w'-]*)*)$", c)
-    if not m or m.group(2) in {"is", "are", "am", "was", "were", "be", "been", "has", "have"}:
-        return []
-    np, verb, particle = _np(m.group(1)), m.group(2), m.group(3) or ""
-    if verb in _IRREGULAR or verb.endswith("ed"):
-        base, aux = _base_form(verb), "did"
-    elif verb.endswith("s") and np not in {"I", "we"}:
-        base, aux = verb[:-1], "does"
-    else:
-        base, aux = verb, _do(np)
-    return [_q(f"Where {aux} {np} {base}{particle}?", m.group(4), np, "place", verb=base)]
-
-
-def _clause(clause: str) -> list[Derived]:
-    """Questions for one clause; the first pattern family that matches wins."""
-    c = clause.strip(" .!;,")
+def _names(c: str) -> list[Derived] | None:
+    """"My name is Maya", "My dog's name is Biscuit", "I have a cat called Tom"."""
     if m := re.match(r"^(?:my|our) name is (.+)$|^call me (.+)$", c, re.I):
         name = m.group(1) or m.group(2)
         return [_q("What is my name?", name, "I", "name"),
                 _q("What should you call me?", name, "I", "name")]
     if m := re.match(r"^(.+?)'s name is (.+)$|^(.+?)(?: is|'s| was) (?:called|named|code-named|"
-                     r"codenamed|nicknamed) (.+)$", c,
-                     re.I):
+                     r"codenamed|nicknamed) (.+)$", c, re.I):
         owner, name = _np(m.group(1) or m.group(3)), m.group(2) or m.group(4)
         return [_q(f"What is {_possessive(owner)} name?", name, owner, "name", alias=trim(name)),
                 _q(f"What is the name of {owner}?", name, owner, "name", alias=trim(name))]
     if m := re.match(r"^I have an? ([\w\s-]+?) (?:called|named) (.+)$", c, re.I):
         owner = f"my {m.group(1)}"
         return [_q(f"What is {owner}'s name?", m.group(2), owner, "name", alias=trim(m.group(2)))]
+    return None
+
+
+def _origin(c: str) -> list[Derived] | None:
+    """"Zentrix was founded in 2010 by Ana", "I was born in Oslo": when, where and by whom."""
     if m := re.match(r"^(.+?) (?:was|were) (born|" + "|".join(_ACTIVE) + r") (.+)$", c, re.I):
         return _creation(m.group(1), m.group(2).lower(), m.group(3))
+    return None
+
+
+def _home(c: str) -> list[Derived] | None:
+    """"We moved to Lisbon", "My sister lives in Rome"."""
     if m := re.match(r"^(.+?) (?:has |have |recently |just )*(?:moved|relocated) to (.+)$", c):
         np = _np(m.group(1))
         if np in {"I", "we"}:
@@ -265,20 +207,31 @@ def _clause(clause: str) -> list[Derived]:
     if m := re.match(r"^(.+?) (?:live|lives|reside|resides) in (.+)$", c):
         np = _np(m.group(1))
         return [_q(f"Where {_do(np)} {np} live?", m.group(2), np, "location")]
-    if m := re.match(r"^(.+?) (?:work|works) (at|for|as) (?:an? )?(.+)$", c):
-        np = _np(m.group(1))
-        if m.group(2) == "as":
-            # "I work as a beekeeper at Hollowmere Farm": a job, and where it is done.
-            job, _, place = m.group(3).partition(" at ")
-            out = [_q(f"What {_do(np)} {np} do for a living?", job, np, "job"),
-                   _q(f"What is {_possessive(np)} job?", job, np, "job")]
-            if re.match(r"^(?:the )?[A-Z]", place):
-                out.append(_q(f"Where {_do(np)} {np} work?", place, np, "workplace"))
-            return out
-        out = [_q(f"Where {_do(np)} {np} work?", m.group(3), np, "workplace")]
-        if m.group(2) == "for":
-            out.append(_q(f"Who {_do(np)} {np} work for?", m.group(3), np, "workplace"))
+    return None
+
+
+def _work(c: str) -> list[Derived] | None:
+    """"I work at Acme", "She works for Globex", "I work as a beekeeper at Hollowmere Farm"."""
+    m = re.match(r"^(.+?) (?:work|works) (at|for|as) (?:an? )?(.+)$", c)
+    if not m:
+        return None
+    np = _np(m.group(1))
+    if m.group(2) == "as":
+        # "I work as a beekeeper at Hollowmere Farm": a job, and where it is done.
+        job, _, place = m.group(3).partition(" at ")
+        out = [_q(f"What {_do(np)} {np} do for a living?", job, np, "job"),
+               _q(f"What is {_possessive(np)} job?", job, np, "job")]
+        if re.match(r"^(?:the )?[A-Z]", place):
+            out.append(_q(f"Where {_do(np)} {np} work?", place, np, "workplace"))
         return out
+    out = [_q(f"Where {_do(np)} {np} work?", m.group(3), np, "workplace")]
+    if m.group(2) == "for":
+        out.append(_q(f"Who {_do(np)} {np} work for?", m.group(3), np, "workplace"))
+    return out
+
+
+def _numbers(c: str) -> list[Derived] | None:
+    """"Biscuit is 7", "I just turned twenty", "We have three cats"."""
     if m := re.match(rf"^(.+?)(?:{_IS}|\s+turned|\s+just turned) (?:an? )?({_NUMWORD})"
                      r"(?:[- ]years?[- ]old| yo)?(?:[- ]\w+)?$", c, re.I):
         np = _np(m.group(1))
@@ -290,6 +243,11 @@ def _clause(clause: str) -> list[Derived]:
         np, things = _np(m.group(1)), trim(m.group(3))
         return [_q(f"How many {things} {_do(np)} {np} have?", m.group(2), np, "count",
                    things=things)]
+    return None
+
+
+def _tastes(c: str) -> list[Derived] | None:
+    """"I really love hiking", "We don't like olives", "I'm allergic to peanuts"."""
     if m := re.match(r"^(I|we) (?:really |also |do )?(like|love|prefer|enjoy|hate|dislike|"
                      r"don't like|do not like) (.+)$", c, re.I):
         np = _np(m.group(1))
@@ -299,6 +257,11 @@ def _clause(clause: str) -> list[Derived]:
     if m := re.match(rf"^(.+?){_IS} allergic to (.+)$", c, re.I):
         np = _np(m.group(1))
         return [_q(f"What {_be(np)} {np} allergic to?", m.group(2), np, "allergy")]
+    return None
+
+
+def _given_names(c: str) -> list[Derived] | None:
+    """"I call my boat Seafoam", "We have a boat that we call Seafoam"."""
     if m := re.match(r"^(I|[Ww]e) (call|named|name|nicknamed) (?:(?:my|our|the|this|"
                      r"that) )?([\w\s-]+?) (?:simply )?([A-Z][\w'-]*(?:\s+[A-Z&][\w'-]*)*)$", c):
         np, thing = _np(m.group(1)), f"{_possessive(_np(m.group(1)))} {m.group(3)}"
@@ -312,12 +275,52 @@ def _clause(clause: str) -> list[Derived]:
         return [_q(f"What {_do(np)} {np} call {thing}?", m.group(4), thing, "name"),
                 _q(f"What is the name of {thing}?", m.group(4), thing, "name",
                    alias=trim(m.group(4)))]
-    if found := _place_of_action(c):
-        return found
+    return None
+
+
+def _place_of_action(c: str) -> list[Derived] | None:
+    """"My grandmother grew up in Tallowmere" -> "Where did my grandmother grow up?": a past or
+    present verb (with an optional particle) whose place is a capitalised name."""
+    c = trim(c)
+    m = re.match(rf"^(I|we|(?:[Mm]y|[Oo]ur) [\w'-]+(?: [\w'-]+)??|[A-Z][\w'-]+) "
+                 rf"(?:also |still |just )?"
+                 rf"([a-z]+)( up| out| back| over)? (?:in|at|near|from) (?:{_PLACE_KIND} )?"
+                 r"((?:the )?[A-Z][\w'&-]*(?:\s+[A-Z&][\w'-]*)*)$", c)
+    if not m or m.group(2) in {"is", "are", "am", "was", "were", "be", "been", "has", "have"}:
+        return None
+    np, verb, particle = _np(m.group(1)), m.group(2), m.group(3) or ""
+    if verb in _IRREGULAR or verb.endswith("ed"):
+        base, aux = _base_form(verb), "did"
+    elif verb.endswith("s") and np not in {"I", "we"}:
+        base, aux = verb[:-1], "does"
+    else:
+        base, aux = verb, _do(np)
+    return [_q(f"Where {aux} {np} {base}{particle}?", m.group(4), np, "place", verb=base)]
+
+
+def _identity(c: str) -> list[Derived] | None:
+    """"Mara is a doctor", "My boss is Tom", "The party is on Friday": plain copulas, last."""
     # A spelled-out copula first: in "Mara's brother is Tom" the "'s" is a possessive.
     if m := re.match(r"^(.+?) (is|are|am|was|were) (.+)$", c) or \
             re.match(r"^(.+?)('s|'m|'re) (.+)$", c):
         return _copula(m.group(1), m.group(2), m.group(3))
+    return None
+
+
+# The pattern families in the order they are tried. Each gives None when none of its patterns
+# fits the clause; the first that fits decides, even when it finds no question to ask (a
+# "was born" without a year or place is no copula).
+_FAMILIES = (_names, _origin, _home, _work, _numbers, _tastes, _given_names, _place_of_action,
+             _identity)
+
+
+def _clause(clause: str) -> list[Derived]:
+    """Questions for one clause; the first pattern family that matches wins."""
+    c = clause.strip(" .!;,")
+    for family in _FAMILIES:
+        found = family(c)
+        if found is not None:
+            return found
     return []
 
 

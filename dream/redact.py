@@ -6,7 +6,11 @@ Every kind is matched by a pattern and, where the kind has one, confirmed by its
 for cards, ISO 7064 mod 97 for IBANs, a real address for IPs), so a long number that is neither
 stays a number. Placeholders are `[email]`, `[phone]`, `[card]`, `[iban]`, `[ip]`, `[secret]`;
 a sentence holding one teaches nothing (the value was the private part) and the insight step
-drops it. The stored transcript is not touched: this runs on the learning side only.
+drops it.
+
+It runs in two places: always on the learning side, before anything is learned; and, for a
+tenant with `redact_at_rest`, in the chat service before a turn is stored or spooled
+(serve/chat/), so that tenant's stored transcripts hold the placeholders, never the values.
 """
 
 from __future__ import annotations

@@ -1,23 +1,29 @@
-"""Entry points. `python -m serve` (what `make run` calls) starts everything; `python -m serve api`
-starts only the API against the engine and database named in the settings (one replica).
-The `lucid` command (serve/cli.py) offers the same as `lucid run` and `lucid serve`."""
+"""`python -m serve`: the `lucid` command (serve/cli.py) under the name `make run` calls.
+
+    python -m serve              # lucid run: everything, on the embedded default
+    python -m serve api          # lucid serve: one API replica (how tests and benchmarks start one)
+
+Any other arguments are `lucid`'s own: `python -m serve adapters list` is `lucid adapters list`.
+"""
 
 from __future__ import annotations
 
-import argparse
+import sys
 
-from serve.launch.launcher import configure_logging, run, serve_api
+from serve.cli import app
+
+
+def lucid_args(argv: list[str]) -> list[str]:
+    """This entry point's two forms as `lucid` verbs; anything else is passed on unchanged."""
+    if not argv:
+        return ["run"]
+    if argv[0] == "api":
+        return ["serve", *argv[1:]]
+    return argv
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m serve", description=__doc__)
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "api"])
-    args = parser.parse_args()
-    try:
-        configure_logging()
-        run() if args.command == "run" else serve_api()
-    except ValueError as exc:
-        parser.error(str(exc))
+    app(args=lucid_args(sys.argv[1:]), prog_name="python -m serve")
 
 
 if __name__ == "__main__":

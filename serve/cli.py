@@ -18,11 +18,13 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(help=__doc__.split("\n")[0], no_args_is_help=True, add_completion=False)
@@ -94,27 +96,32 @@ def _json_out(data: Any) -> None:
 
 # -- processes ----------------------------------------------------------------------------------
 
+def _start(launch: Callable[[], None]) -> None:
+    """Log as the settings say, then launch; settings that make no sense exit 2, saying why."""
+    from serve.launch.launcher import configure_logging
+
+    try:
+        configure_logging()
+        launch()
+    except ValueError as exc:  # pydantic's ValidationError included
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def run() -> None:
     """Start everything (PostgreSQL, vLLM, Redis, worker, API) on the embedded defaults."""
-    from serve.launch.launcher import configure_logging
     from serve.launch.launcher import run as launch
 
-    configure_logging()
-    launch()
+    _start(launch)
 
 
 @app.command()
 def serve() -> None:
     """Start one API replica against DATABASE_URL and LUCID_ENGINE_URL."""
-    from serve.launch.launcher import configure_logging, serve_api
+    from serve.launch.launcher import serve_api
 
-    configure_logging()
-    try:
-        serve_api()
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    _start(serve_api)
 
 
 @app.command()

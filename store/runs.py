@@ -209,8 +209,9 @@ class RunStore:
             (self.tenant_id, run_id, limit)).fetchall()
 
 
-class RunReader:
-    """Async reads for the admin API."""
+class AsyncRunStore:
+    """Asynchronous: the API's handle on learning runs (create, note the task, fail, read,
+    review insights), beside the worker's synchronous `RunStore`."""
 
     def __init__(self, pool, tenant_id: int = DEFAULT_TENANT_ID) -> None:
         self.pool = pool

@@ -27,7 +27,7 @@ def check_adapter(row: dict[str, Any], base_model_id: str, max_lora_rank: int) -
     except (OSError, ValueError) as exc:
         raise AdapterInvalid(name, f"adapter_config.json is unreadable ({exc})") from exc
     rank = config.get("r")
-    if not isinstance(rank, int) or rank < 1:
+    if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
         raise AdapterInvalid(name, f"adapter_config.json has no valid rank r ({rank!r})")
     if rank > max_lora_rank:
         raise AdapterInvalid(name, f"its rank {rank} is above the engine's limit {max_lora_rank}")

@@ -10,8 +10,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from fastapi import FastAPI
+from psycopg_pool import AsyncConnectionPool
 
 from serve.adapters.catalog import ModelCatalog
 from serve.adapters.hotswap import AdapterSync
@@ -36,7 +38,7 @@ from store.db import open_pool
 from store.erasure import SessionEraser
 from store.keys import KEYS_CHANNEL, KeyStore
 from store.migrate import migrate
-from store.runs import RunReader
+from store.runs import AsyncRunStore
 from store.sessions import DEFAULT_TENANT_ID, SessionStore
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,21 @@ async def _replay_forever(chat: ChatService) -> None:
             log.warning("spool replay failed; retrying", exc_info=True)
 
 
+@dataclass(frozen=True)
+class _Running:
+    """What the lifespan started and must stop."""
+
+    pool: AsyncConnectionPool
+    engine: Engine
+    owns_engine: bool  # made here (not passed in by a test): closed at shutdown
+    sync: AdapterSync
+    spool: TurnSpool
+    replayer: asyncio.Task[None]
+
+
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The API `settings` describe; its services start with the lifespan, on `engine` if given
+    (a test's fake) or else on the vLLM at `settings.engine_url`."""
     if not settings.database_url:
         raise ValueError("create_app needs settings.database_url (the launcher fills it in)")
     if engine is None and not settings.engine_url:
@@ -62,56 +78,79 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        assert settings.database_url is not None
-        await asyncio.to_thread(migrate, settings.database_url)
-        pool = await open_pool(settings.database_url, settings.db_pool_size)
-        eng = engine or VLLMEngine(settings.engine_url or "", settings.engine_timeout_s)
-        catalog = ModelCatalog(settings.base_model_id)
-        sessions = SessionStore(pool)
-        key_store = KeyStore(pool)
-        if settings.admin_key:
-            await key_store.ensure(settings.admin_key, DEFAULT_TENANT_ID, ["admin", "chat"],
-                                   "LUCID_ADMIN_KEY")
-        app.state.keys = key_store
-        app.state.key_cache = KeyCache(key_store)
-        sync = AdapterSync(eng, catalog, AdapterStore(pool), settings.database_url,
-                           drain_timeout_s=settings.engine_timeout_s,
-                           max_lora_rank=settings.max_lora_rank)
-        sync.channels[KEYS_CHANNEL] = app.state.key_cache.forget
-        await sync.start()
-        app.state.engine = eng
-        app.state.catalog = catalog
-        app.state.sessions = sessions
-        app.state.eraser = SessionEraser(pool)
-        spool = TurnSpool(settings.var_dir / "spool")
-        app.state.chat = ChatService(eng, sessions, catalog, settings.max_request_chars,
-                                     idempotency_stale_s=settings.engine_timeout_s + 60,
-                                     max_completion_tokens=settings.max_completion_tokens,
-                                     spool=spool, limiter=app.state.limiter)
-        await app.state.chat.replay_spool()  # what a replica that died here left, first
-        replayer = asyncio.create_task(_replay_forever(app.state.chat))
-        app.state.registry = AdapterRegistry(AdapterStore(pool), sync)
-        app.state.runs = RunService(RunReader(pool), settings.broker_url)
-        app.state.scraper = Scraper(RunReader(pool), sync.serving_by_tenant)
+        running = await _start_services(app, settings, engine)
         try:
             yield
         finally:
-            replayer.cancel()
-            await asyncio.gather(replayer, return_exceptions=True)
-            await sync.stop()
-            await app.state.chat.drain()
-            try:
-                await app.state.chat.replay_spool()  # a last try; what is left waits on disk
-            except Exception:
-                log.warning("spool not emptied at shutdown", exc_info=True)
-            spool.close()
-            if engine is None:
-                await eng.aclose()
-            await pool.close()
+            await _stop_services(app, running)
 
     app = FastAPI(title="Lucid", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
     install_openapi(app, settings.max_completion_tokens)
+    _install_middleware(app, settings)
+    _include_routers(app)
+    return app
+
+
+async def _start_services(app: FastAPI, settings: Settings, engine: Engine | None) -> _Running:
+    """Migrate, connect, and put every service the routes use on `app.state`."""
+    assert settings.database_url is not None
+    await asyncio.to_thread(migrate, settings.database_url)
+    pool = await open_pool(settings.database_url, settings.db_pool_size)
+    eng = engine or VLLMEngine(settings.engine_url or "", settings.engine_timeout_s)
+    catalog = ModelCatalog(settings.base_model_id)
+    sessions = SessionStore(pool)
+    await _open_keys(app, pool, settings)
+    sync = AdapterSync(eng, catalog, AdapterStore(pool), settings.database_url,
+                       drain_timeout_s=settings.engine_timeout_s,
+                       max_lora_rank=settings.max_lora_rank)
+    sync.channels[KEYS_CHANNEL] = app.state.key_cache.forget
+    await sync.start()
+    app.state.engine = eng
+    app.state.catalog = catalog
+    app.state.sessions = sessions
+    app.state.eraser = SessionEraser(pool)
+    spool = TurnSpool(settings.var_dir / "spool")
+    app.state.chat = ChatService(eng, sessions, catalog, settings.max_request_chars,
+                                 idempotency_stale_s=settings.engine_timeout_s + 60,
+                                 max_completion_tokens=settings.max_completion_tokens,
+                                 spool=spool, limiter=app.state.limiter)
+    await app.state.chat.replay_spool()  # what a replica that died here left, first
+    replayer = asyncio.create_task(_replay_forever(app.state.chat))
+    app.state.registry = AdapterRegistry(AdapterStore(pool), sync)
+    app.state.runs = RunService(AsyncRunStore(pool), settings.broker_url)
+    app.state.scraper = Scraper(AsyncRunStore(pool), sync.serving_by_tenant)
+    return _Running(pool, eng, engine is None, sync, spool, replayer)
+
+
+async def _open_keys(app: FastAPI, pool: AsyncConnectionPool, settings: Settings) -> None:
+    """The key store and its cache; the operator's LUCID_ADMIN_KEY made valid if set."""
+    key_store = KeyStore(pool)
+    if settings.admin_key:
+        await key_store.ensure(settings.admin_key, DEFAULT_TENANT_ID, ["admin", "chat"],
+                               "LUCID_ADMIN_KEY")
+    app.state.keys = key_store
+    app.state.key_cache = KeyCache(key_store)
+
+
+async def _stop_services(app: FastAPI, running: _Running) -> None:
+    """Stop what `_start_services` started; spooled turns left over wait on disk."""
+    running.replayer.cancel()
+    await asyncio.gather(running.replayer, return_exceptions=True)
+    await running.sync.stop()
+    await app.state.chat.drain()
+    try:
+        await app.state.chat.replay_spool()  # a last try; what is left waits on disk
+    except Exception:
+        log.warning("spool not emptied at shutdown", exc_info=True)
+    running.spool.close()
+    if running.owns_engine:
+        await running.engine.aclose()
+    await running.pool.close()
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Each one added wraps the ones before: a request meets them from the last up."""
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.state.limiter = RateLimiter(settings.rate_rpm, settings.rate_tpm)
     app.add_middleware(AuthMiddleware, state=app.state)  # before any body is read
@@ -120,10 +159,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(DrainMiddleware, drain=app.state.drain)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)  # added last: outermost, so the id is set first
-    app.include_router(openai.router)
-    app.include_router(health.router)
-    app.include_router(admin.router)
-    app.include_router(keys.router)
-    app.include_router(metrics.router)
-    app.include_router(dashboard.router)
-    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    for routes in (openai, health, admin, keys, metrics, dashboard):
+        app.include_router(routes.router)

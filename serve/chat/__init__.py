@@ -1,2 +1,3 @@
-"""A chat turn from request to log: the chat service, conversation threading, idempotent
-retries, and the on-disk spool that keeps turns while PostgreSQL is away."""
+"""A chat turn from request to log: the chat service, the streaming relay, the turn and its
+durable log, conversation threading, idempotent retries, and the on-disk spool that keeps turns
+while PostgreSQL is away."""

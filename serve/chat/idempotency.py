@@ -4,20 +4,35 @@ The first request with a key claims it in PostgreSQL before it reaches the engin
 its response are committed together (`SessionStore.record_turn`). A retry with the same key and
 the same request gets that response back (a streamed one is replayed as a stream), marked
 `Idempotent-Replayed: true`; the same key with a different request is a 400; a retry while the
-first is still running is a 409 with `Retry-After`. A request that fails releases its claim.
+first is still running is a 409 with `Retry-After`. A request that fails releases its claim
+(`KeyClaims`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 
-from serve.api.errors import IDEMPOTENCY_HEADER, InvalidRequest
+from serve.api import sse
+from serve.api.errors import (
+    IDEMPOTENCY_HEADER,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    SessionLogUnavailable,
+)
 from serve.api.schemas import ChatCompletionRequest
+from serve.chat.turns import TurnContext
+from serve.lifecycle.background import BackgroundTasks
+from store.sessions import SessionStore
+
+log = logging.getLogger(__name__)
 
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 _ACCEPTABLE = re.compile(KEY_PATTERN)
@@ -63,5 +78,58 @@ async def replay_stream(completion: dict[str, Any], include_usage: bool) -> Asyn
     if include_usage and completion.get("usage"):
         events.append({**head, "choices": [], "usage": completion["usage"]})
     for event in events:
-        yield b"data: " + orjson.dumps(event) + b"\n\n"
-    yield b"data: [DONE]\n\n"
+        yield sse.event(event)
+    yield sse.DONE
+
+
+class KeyClaims:
+    """Claims on Idempotency-Keys in the session log: taken before a request reaches the
+    engine, released when it fails before its answer (its turn's commit settles a success)."""
+
+    def __init__(self, sessions: SessionStore, stale_s: float, db_timeout_s: float,
+                 background: BackgroundTasks) -> None:
+        self.sessions = sessions
+        # A claim older than the longest request can take belongs to a process that died.
+        self.stale_s = stale_s
+        self.db_timeout_s = db_timeout_s
+        self.background = background
+
+    async def claim(self, req: ChatCompletionRequest, ctx: TurnContext) -> dict | None:
+        """None: go on (no key, or this request now owns it). Else the earlier request's row,
+        completed, to replay."""
+        if ctx.idempotency_key is None:
+            return None
+        try:
+            row = await self.sessions.for_tenant(ctx.tenant_id).claim_idempotency(
+                ctx.idempotency_key, fingerprint(req, ctx.session_header), self.stale_s)
+        except Exception as exc:
+            log.exception("could not claim idempotency key")
+            raise SessionLogUnavailable() from exc
+        if row is None:
+            return None
+        if bytes(row["fingerprint"]) != fingerprint(req, ctx.session_header):
+            raise IdempotencyKeyReused()
+        if row["response"] is None:
+            raise IdempotencyInProgress()
+        return row
+
+    async def release_before_answering(self, ctx: TurnContext) -> None:
+        """Free the key of a request that failed before its answer, so that the client's retry
+        runs afresh (not a 409 'in progress')."""
+        if ctx.idempotency_key is not None:
+            try:
+                await asyncio.wait_for(self._release_now(ctx.idempotency_key, ctx.tenant_id),
+                                       self.db_timeout_s)
+            except TimeoutError:  # the database is slow: finish in the background
+                self.release(ctx)
+
+    def release(self, ctx: TurnContext) -> None:
+        """Free the key in the background (where awaiting is not allowed: a cancelled request)."""
+        if ctx.idempotency_key is not None:
+            self.background.spawn(self._release_now(ctx.idempotency_key, ctx.tenant_id))
+
+    async def _release_now(self, key: str, tenant_id: int) -> None:
+        try:
+            await self.sessions.for_tenant(tenant_id).release_idempotency(key)
+        except Exception:  # stale claims are taken over later anyway
+            log.exception("could not release idempotency key")

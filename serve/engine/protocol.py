@@ -40,6 +40,8 @@ def _message(status: int, body: bytes) -> tuple[str, str | None]:
     try:
         parsed = orjson.loads(body)
         err = parsed.get("error", parsed) if isinstance(parsed, dict) else {}
+        if not isinstance(err, dict):  # {"error": "upstream timed out"}
+            err = {"message": str(err)}
         message = str(err.get("message") or body[:500].decode(errors="replace"))
         param = err.get("param")
     except orjson.JSONDecodeError:

@@ -1,4 +1,4 @@
-"""One learning run, stage by stage: collect -> insights -> dream -> distill -> gate -> promote.
+"""One learning run, stage by stage: collect -> dream -> distill -> gate -> promote.
 
 Called by the Celery task `lucid.learn`. Every stage publishes its progress on the run row and is
 safe to repeat: a re-delivered task re-derives what it had not stored. Nothing is promoted before
@@ -12,16 +12,16 @@ import asyncio
 import logging
 import shutil
 import time
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from distill.config import OPSDConfig
-from distill.gate import GateConfig, Probe, evaluate_candidate
-from distill.trainer import PracticeExample, train_opsd
-from dream.config import DreamConfig
+from distill.config import LearningConfig
+from distill.gate import Probe, Verdict, evaluate_candidate
+from distill.trainer import PracticeExample, TrainReport, train_opsd
 from dream.generator import Generator, HFGenerator
-from dream.pipeline import dream_for_sessions
+from dream.pipeline import DreamResult, dream_for_sessions
 from serve.api.errors import AdapterAlreadyLoaded, APIError
 from serve.config.settings import Settings
 from serve.engine.generator import EngineGenerator
@@ -35,48 +35,73 @@ from store.transcripts import transcript
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 @dataclass
-class LearningConfig:
-    """Everything a run is configured with; saved on the run row. Overrides come from
-    LUCID_LEARN_OVERRIDES as {"opsd": {...}, "dream": {...}, "gate": {...}}."""
+class LearningRun:
+    """What every stage works in: the settings, the tenant's run store, this run and its config,
+    and when its stages started."""
 
-    opsd: OPSDConfig = field(default_factory=OPSDConfig)
-    dream: DreamConfig = field(default_factory=DreamConfig)
-    gate: GateConfig = field(default_factory=GateConfig)
+    settings: Settings
+    store: RunStore
+    run_id: int
+    config: LearningConfig
+    started: float = field(default_factory=time.monotonic)
 
-    @classmethod
-    def from_overrides(cls, overrides: dict[str, dict]) -> LearningConfig:
-        """Defaults with `overrides` applied; unknown sections or fields are an error."""
-        unknown = set(overrides) - {"opsd", "dream", "gate"}
-        if unknown:
-            raise ValueError(f"unknown learning config sections: {sorted(unknown)}")
-        gate = overrides.get("gate", {})
-        extra = set(gate) - {f.name for f in fields(GateConfig)}
-        if extra:
-            raise ValueError(f"unknown GateConfig fields: {sorted(extra)}")
-        opsd = {**OPSDConfig().to_dict(), **overrides.get("opsd", {})}
-        return cls(opsd=OPSDConfig.from_dict(opsd),
-                   dream=DreamConfig.from_dict({**DreamConfig().to_dict(),
-                                                **overrides.get("dream", {})}),
-                   gate=GateConfig(**gate))
+    def progress(self, stage: str, **progress: Any) -> None:
+        self.store.progress(self.run_id, stage, **progress)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"opsd": self.opsd.to_dict(), "dream": self.dream.to_dict(),
-                "gate": asdict(self.gate)}
+    def elapsed(self) -> float:
+        """Seconds since the stages started, as the run row shows them."""
+        return round(time.monotonic() - self.started, 1)
+
+    def registry(self, action: Callable[[AdapterStore], Awaitable[T]]) -> T:
+        """Run one coroutine on the tenant's AdapterStore, on a short-lived pool (the worker is
+        synchronous)."""
+        async def go() -> T:
+            pool = await open_pool(self.settings.database_url or "", 1)
+            try:
+                return await action(AdapterStore(pool, self.store.tenant_id))
+            finally:
+                await pool.close()
+
+        return asyncio.run(go())
 
 
-def _registry(settings: Settings, tenant_id: int, action):
-    """Run one coroutine on the tenant's AdapterStore, on a short-lived pool (the worker is
-    synchronous)."""
-    async def go():
-        pool = await open_pool(settings.database_url or "", 1)
-        try:
-            return await action(AdapterStore(pool, tenant_id))
-        finally:
-            await pool.close()
+@dataclass
+class Collected:
+    """What `collect` hands `dream`: the sessions this run took, their transcripts by id."""
 
-    return asyncio.run(go())
+    sessions: list[dict]
+    transcripts: dict[str, list[dict[str, Any]]]
+
+
+@dataclass
+class Practice:
+    """What `dream` hands `distill` and `gate`: how many sessions it dreamt on, its result, the
+    training examples and the held-out probes."""
+
+    sessions: int
+    result: DreamResult
+    train: list[PracticeExample]
+    heldout: list[Probe]
+
+    def teaches(self) -> bool:
+        """Some example carries a context for the teacher: else there is nothing to distill."""
+        return any(example.context for example in self.train)
+
+
+@dataclass
+class Candidate:
+    """What `distill` hands `gate` and `promote`: the new version's row and folder, the adapter
+    it must beat (None: the base model), whether the tenant is pinned, the training report."""
+
+    version: dict[str, Any]
+    path: Path
+    current: Path | None
+    pinned: bool
+    report: TrainReport
 
 
 def _generator(settings: Settings) -> Generator:
@@ -133,95 +158,140 @@ def run_learning(settings: Settings, run_id: int | None = None, trigger: str = "
 
 
 def _stages(settings: Settings, store: RunStore, run_id: int) -> dict[str, Any]:
-    def registry(action):
-        return _registry(settings, store.tenant_id, action)
-
+    """The stages in order; the run's metrics. With no new sessions, or sessions that taught
+    nothing, it stops early and the sessions count as consumed."""
     config = LearningConfig.from_overrides(settings.learn_overrides)
     store.set_config(run_id, config.to_dict())
-    started = time.monotonic()
-
-    store.progress(run_id, "collect")
-    sessions = store.take_sessions(run_id, settings.learn_max_sessions)
-    if not sessions:
+    run = LearningRun(settings, store, run_id, config)
+    collected = collect(run)
+    if not collected.sessions:
         return {"sessions": 0, "sessions_consumed": True, "promoted": False,
                 "note": "no new sessions to learn from"}
-    transcripts = {str(s["id"]): transcript(store.transcript(s["id"])) for s in sessions}
+    practice = dream(run, collected)
+    if not practice.teaches():
+        return {"sessions": practice.sessions, "insights": 0, "sessions_consumed": True,
+                "promoted": False, "note": "the sessions taught nothing to learn"}
+    candidate = distill(run, practice)
+    verdict, erased = gate(run, candidate, practice)
+    promoted = promote(run, candidate, verdict, erased)
+    return _metrics(run, practice, candidate, verdict, erased, promoted)
 
-    store.progress(run_id, "dream", sessions=len(sessions))
-    generator = _generator(settings)
-    earlier = store.earlier_insights(run_id)
+
+def collect(run: LearningRun) -> Collected:
+    """Take the sessions to learn from (recorded as this run's lineage) and their transcripts."""
+    run.progress("collect")
+    sessions = run.store.take_sessions(run.run_id, run.settings.learn_max_sessions)
+    transcripts = {str(s["id"]): transcript(run.store.transcript(s["id"])) for s in sessions}
+    return Collected(sessions, transcripts)
+
+
+def dream(run: LearningRun, collected: Collected) -> Practice:
+    """Dream on the sessions (insights, practice, teacher filter, replay of earlier insights),
+    store what it derived, and split the kept items into training examples and gate probes."""
+    run.progress("dream", sessions=len(collected.sessions))
+    generator = _generator(run.settings)
+    earlier = run.store.earlier_insights(run.run_id)
     try:
-        result = dream_for_sessions(transcripts, generator, config.dream,
+        result = dream_for_sessions(collected.transcripts, generator, run.config.dream,
                                     earlier=[row["text"] for row in earlier])
     finally:
         if isinstance(generator, EngineGenerator):
             generator.close()
+    _store_dream(run, result, earlier)
+    train = [PracticeExample(item.prompt, item.context or "", item.checker,
+                             tuple(item.teacher_answers)) for item in result.train_items()]
+    heldout = [Probe(item.prompt, item.checker) for item in result.heldout_items()
+               if item.checker]
+    return Practice(len(collected.sessions), result, train, heldout)
+
+
+def _store_dream(run: LearningRun, result: DreamResult, earlier: list[dict]) -> None:
+    """Store each session's insight and quarantined statements, then every practice item,
+    pointing at the insight it came from."""
     insight_ids = {}
     for session_id in result.insights.keys() | result.quarantined.keys():
         insight = result.insights.get(session_id)
         rows = [] if insight is None else [{"kind": insight.kind, "text": insight.text}]
         rows += [{**held, "status": "quarantined"} for held in
                  result.quarantined.get(session_id, [])]  # kept for review, never learned
-        ids = store.replace_insights(run_id, session_id, rows)
+        ids = run.store.replace_insights(run.run_id, session_id, rows)
         insight_ids[session_id] = ids[0] if insight is not None else None
     # Replayed items point at the earlier insight they came from: erasing its session then
     # deletes them too and taints what this run trains.
     replayed = {row["text"]: row["id"] for row in earlier}
-    store.replace_practice(run_id, [
+    run.store.replace_practice(run.run_id, [
         {**item.as_row(), "insight_id": insight_ids.get(item.session_id) if item.session_id
          else replayed.get(item.context or "")}
         for item in result.items])
-    train = [PracticeExample(item.prompt, item.context or "", item.checker,
-                             tuple(item.teacher_answers)) for item in result.train_items()]
-    heldout = [Probe(item.prompt, item.checker) for item in result.heldout_items()
-               if item.checker]
-    if not any(example.context for example in train):
-        return {"sessions": len(sessions), "insights": 0, "sessions_consumed": True,
-                "promoted": False, "note": "the sessions taught nothing to learn"}
 
-    state = registry(lambda a: a.state())
+
+def distill(run: LearningRun, practice: Practice) -> Candidate:
+    """Train a LoRA adapter on the practice with OPSD, publish its folder whole and register it
+    as a candidate version."""
+    state = run.registry(lambda a: a.state())
     current = Path(state.active["path"]) if state.active else None  # what the gate beats
     # What the new weights start from: not a version that learned from erased sessions.
-    base = registry(lambda a: a.training_base())
+    base = run.registry(lambda a: a.training_base())
     start = Path(base["path"]) if base else None
-    work = settings.adapters_dir / ".work" / f"run-{run_id}"
+    work = run.settings.adapters_dir / ".work" / f"run-{run.run_id}"
     shutil.rmtree(work, ignore_errors=True)
-    sweep(settings.adapters_dir)
+    sweep(run.settings.adapters_dir)
 
     def on_step(step: int, total: int, loss: float) -> None:
-        store.progress(run_id, "distill", step=step, total=total, loss=round(loss, 5),
-                       elapsed_s=round(time.monotonic() - started, 1))
+        run.progress("distill", step=step, total=total, loss=round(loss, 5),
+                     elapsed_s=run.elapsed())
 
-    store.progress(run_id, "distill", step=0, total=config.opsd.total_steps(len(train)))
-    report = train_opsd(settings.model_path, train, config.opsd, work, init_adapter=start,
-                        on_step=on_step)
-    path, sha = publish(work, settings.adapters_dir)
+    run.progress("distill", step=0, total=run.config.opsd.total_steps(len(practice.train)))
+    report = train_opsd(run.settings.model_path, practice.train, run.config.opsd, work,
+                        init_adapter=start, on_step=on_step)
+    path, sha = publish(work, run.settings.adapters_dir)
     shutil.rmtree(work, ignore_errors=True)
-    version = registry(lambda a: a.create_version(
-        run_id=run_id, parent_id=base["id"] if base else None,
-        base_model=settings.base_model_id, path=str(path), sha256=sha,
-        config=config.to_dict(), metrics={"train_loss": report.losses[-5:]}))
+    version = run.registry(lambda a: a.create_version(
+        run_id=run.run_id, parent_id=base["id"] if base else None,
+        base_model=run.settings.base_model_id, path=str(path), sha256=sha,
+        config=run.config.to_dict(), metrics={"train_loss": report.losses[-5:]}))
+    return Candidate(version, path, current, state.pinned, report)
 
-    store.progress(run_id, "gate", version=version["name"])
-    verdict = evaluate_candidate(settings.model_path, path, current, heldout, config.gate)
+
+def gate(run: LearningRun, candidate: Candidate, practice: Practice) -> tuple[Verdict, int]:
+    """Measure the candidate against what serves now and record the outcome on its version;
+    the verdict, and how many of the run's sessions were erased meanwhile."""
+    run.progress("gate", version=candidate.version["name"])
+    verdict = evaluate_candidate(run.settings.model_path, candidate.path, candidate.current,
+                                 practice.heldout, run.config.gate)
     # A session erased while this run trained is still in these weights: taint them.
-    erased = store.erased_during(run_id, len(sessions))
+    erased = run.store.erased_during(run.run_id, practice.sessions)
     outcome = "tainted" if erased else "candidate" if verdict.passed else "rejected"
-    registry(lambda a: a.set_outcome(version["id"], verdict.metrics(), outcome))
+    run.registry(lambda a: a.set_outcome(candidate.version["id"], verdict.metrics(), outcome))
+    return verdict, erased
 
-    promoted = False
-    if verdict.passed and not state.pinned and not erased:
-        store.progress(run_id, "promote", version=version["name"])
-        _preload(settings, version["name"], path)
-        registry(lambda a: a.promote(version["name"], actor=f"run {run_id}"))
-        promoted = True
-    return {"sessions": len(sessions), "insights": sum(1 for i in result.insights.values() if i),
-            "train_examples": len(train), "heldout": len(heldout), "version": version["name"],
+
+def promote(run: LearningRun, candidate: Candidate, verdict: Verdict, erased: int) -> bool:
+    """Make the candidate active when it passed the gate, the tenant is not pinned and none of
+    its sessions was erased; the engine loads it first. Whether it was promoted."""
+    if not verdict.passed or candidate.pinned or erased:
+        return False
+    name = candidate.version["name"]
+    run.progress("promote", version=name)
+    _preload(run.settings, name, candidate.path)
+    run.registry(lambda a: a.promote(name, actor=f"run {run.run_id}"))
+    return True
+
+
+def _metrics(run: LearningRun, practice: Practice, candidate: Candidate, verdict: Verdict,
+             erased: int, promoted: bool) -> dict[str, Any]:
+    """What the run row keeps of a run that trained: each stage's counts, the gate's scores and
+    reasons, and the outcome."""
+    result, report = practice.result, candidate.report
+    return {"sessions": practice.sessions,
+            "insights": sum(1 for i in result.insights.values() if i),
+            "train_examples": len(practice.train), "heldout": len(practice.heldout),
+            "version": candidate.version["name"],
             "gate_passed": verdict.passed, "sessions_consumed": verdict.passed,
             "gate_reasons": verdict.reasons,
             "candidate": verdict.candidate, "current": verdict.current, "promoted": promoted,
-            "pinned": state.pinned, "dream": result.stats(), "erased_during_run": erased,
+            "pinned": candidate.pinned, "dream": result.stats(), "erased_during_run": erased,
             "train_seconds": round(report.seconds, 1),
             "teacher_rows_checked": report.teacher_rows,
             "teacher_rows_rejected": report.teacher_rejected,
-            "seconds": round(time.monotonic() - started, 1)}
+            "seconds": run.elapsed()}

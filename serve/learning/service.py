@@ -11,13 +11,12 @@ from typing import Any
 from celery import Celery
 
 from serve.api.errors import BrokerUnavailable, NotFound
-from store.runs import RunReader
-
-TASK_LEARN = "lucid.learn"  # serve.learning.tasks registers the task under this name
+from serve.learning.protocol import TASK_LEARN
+from store.runs import AsyncRunStore
 
 
 class RunService:
-    def __init__(self, runs: RunReader, broker_url: str | None,
+    def __init__(self, runs: AsyncRunStore, broker_url: str | None,
                  celery: Celery | None = None) -> None:
         self.runs = runs
         self.celery = celery if celery is not None or not broker_url else \
@@ -25,7 +24,7 @@ class RunService:
 
     def for_tenant(self, tenant_id: int) -> RunService:
         """The same broker connection, reading and starting the tenant's runs."""
-        return RunService(RunReader(self.runs.pool, tenant_id), None, self.celery)
+        return RunService(AsyncRunStore(self.runs.pool, tenant_id), None, self.celery)
 
     async def start(self) -> dict[str, Any]:
         if self.celery is None:

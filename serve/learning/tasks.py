@@ -16,8 +16,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from serve.config.settings import Settings
-
-TASK_LEARN = "lucid.learn"
+from serve.learning.protocol import TASK_LEARN
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per engine call: too chatty
 

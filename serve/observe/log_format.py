@@ -26,7 +26,7 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message", "asctime", "request_id", "session_id", "taskName"}
 
 
-class RequestContext(logging.Filter):
+class LogContextFilter(logging.Filter):
     """Puts the current request and session ids on every record (an `extra=` value wins)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -76,7 +76,7 @@ def configure(log_format: str = "json", stream: IO[str] | None = None,
     if log_format not in ("json", "text"):
         raise ValueError(f"log format must be 'json' or 'text', not {log_format!r}")
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.addFilter(RequestContext())
+    handler.addFilter(LogContextFilter())
     handler.setFormatter(JSONFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -24,7 +24,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 
-from store.runs import RunReader
+from store.runs import AsyncRunStore
 from store.sessions import TurnRecord
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class _Families:
 class Scraper:
     """Renders /metrics: the process's counters, plus state read now."""
 
-    def __init__(self, runs: RunReader, serving: Callable[[], dict[str, str]]) -> None:
+    def __init__(self, runs: AsyncRunStore, serving: Callable[[], dict[str, str]]) -> None:
         self.runs = runs
         self.serving = serving  # tenant name -> the model its `lucid` runs on now
 
@@ -120,7 +120,7 @@ class Scraper:
 
 
 def learning_families(stats: dict[str, Any]) -> list[Metric]:
-    """Metric families from `RunReader.stats()`."""
+    """Metric families from `AsyncRunStore.stats()`."""
     by_status = stats["by_status"] or {}
     runs = GaugeMetricFamily("lucid_learning_runs", "Learning runs by status.", labels=["status"])
     for status in RUN_STATUSES:

@@ -1,10 +1,18 @@
-"""OPSDConfig rejects out-of-range values by field name and round-trips through JSON."""
+"""OPSDConfig rejects out-of-range values by field name and round-trips through JSON; every config
+of a run loads strictly; LearningConfig applies a run's overrides by section."""
 
 import json
 
 import pytest
 
-from distill.config import CONFIG_NAME, DEFAULT_TARGET_MODULES, OPSDConfig
+from distill.config import (
+    CONFIG_NAME,
+    DEFAULT_TARGET_MODULES,
+    GateConfig,
+    LearningConfig,
+    OPSDConfig,
+)
+from dream.config import DreamConfig
 
 
 @pytest.mark.parametrize("field, value", [
@@ -61,6 +69,24 @@ def test_unknown_key_is_rejected():
         OPSDConfig.from_dict(data)
 
 
+@pytest.mark.parametrize("config", [OPSDConfig, GateConfig, DreamConfig])
+def test_every_config_refuses_unknown_keys_naming_itself_and_them(config):
+    data = config().to_dict() | {"zeta": 1, "alpha": 2}
+    with pytest.raises(ValueError, match=rf"unknown {config.__name__} fields: \['alpha', 'zeta'\]"):
+        config.from_dict(data)
+
+
+@pytest.mark.parametrize("config, changed", [
+    (OPSDConfig, {"beta": 0.5, "target_modules": ["q_proj"]}),
+    (GateConfig, {"min_learning_gain": 0.2, "device": "cpu"}),
+    (DreamConfig, {"seed": 3}),
+])
+def test_every_config_round_trips_and_keeps_unnamed_defaults(config, changed):
+    loaded = config.from_dict(changed)
+    assert loaded == config(**changed)
+    assert config.from_dict(json.loads(json.dumps(loaded.to_dict()))) == loaded
+
+
 def test_from_dict_checks_values_too():
     with pytest.raises(ValueError, match=r"OPSDConfig\.beta"):
         OPSDConfig.from_dict({"beta": 2.0})
@@ -82,3 +108,42 @@ def test_steps_grow_with_the_practice_set_up_to_the_cap():
     assert OPSDConfig(epochs=0, steps=7).total_steps(10_000) == 7
     with pytest.raises(ValueError, match="max_steps"):
         OPSDConfig(steps=30, max_steps=10)
+
+
+def test_gate_config_checks_its_margins():
+    with pytest.raises(ValueError, match="min_learning_gain"):
+        GateConfig.from_dict({"min_learning_gain": -0.1})
+    with pytest.raises(ValueError, match="max_new_tokens"):
+        GateConfig(max_new_tokens=0)
+
+
+def test_no_overrides_are_the_defaults_saved_by_section():
+    config = LearningConfig.from_overrides({})
+    assert config == LearningConfig()
+    # The shape stored on every run row and adapter version.
+    assert config.to_dict() == {"opsd": OPSDConfig().to_dict(), "dream": DreamConfig().to_dict(),
+                                "gate": GateConfig().to_dict()}
+
+
+def test_learning_overrides_apply_and_round_trip():
+    config = LearningConfig.from_overrides({"opsd": {"steps": 5, "beta": 0.1},
+                                            "dream": {"heldout_fraction": 0.3},
+                                            "gate": {"min_learning_gain": 0.2}})
+    assert (config.opsd.steps, config.opsd.beta) == (5, 0.1)
+    assert config.opsd.lora_r == OPSDConfig().lora_r  # what was not named keeps its default
+    assert config.dream.heldout_fraction == 0.3 and config.gate.min_learning_gain == 0.2
+    again = LearningConfig.from_overrides(json.loads(json.dumps(config.to_dict())))
+    assert again == config
+
+
+@pytest.mark.parametrize("overrides, match", [
+    ({"train": {}}, r"unknown LearningConfig sections: \['train'\]"),
+    ({"opsd": {"stepz": 5}}, r"unknown OPSDConfig fields: \['stepz'\]"),
+    ({"dream": {"nope": 1}}, r"unknown DreamConfig fields: \['nope'\]"),
+    ({"gate": {"nope": 1}}, r"unknown GateConfig fields: \['nope'\]"),
+    ({"opsd": {"beta": 2.0}}, r"OPSDConfig\.beta"),
+    ({"gate": {"max_regression_drop": 1.5}}, "max_regression_drop"),
+])
+def test_bad_learning_overrides_are_refused(overrides, match):
+    with pytest.raises(ValueError, match=match):
+        LearningConfig.from_overrides(overrides)

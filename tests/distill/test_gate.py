@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from distill.gate import GateConfig, decide
+from distill.config import GateConfig
+from distill.gate import decide
 
 CURRENT = {"heldout_accuracy": 0.1, "regression_accuracy": 0.8, "perplexity": 20.0}
 

@@ -1,6 +1,8 @@
+"""DreamConfig's range checks, and the strict loader every config of a run shares."""
+
 import pytest
 
-from dream.config import DreamConfig
+from dream.config import DreamConfig, refuse_unknown
 
 
 def test_defaults_are_valid_and_frozen():
@@ -36,3 +38,21 @@ def test_round_trip_and_unknown_keys():
     assert DreamConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="nope"):
         DreamConfig.from_dict({"nope": 1})
+
+
+def test_unknown_keys_are_refused_naming_the_config_and_every_key():
+    with pytest.raises(ValueError, match=r"unknown DreamConfig fields: \['nope', 'seeed'\]"):
+        DreamConfig.from_dict({"seed": 1, "seeed": 2, "nope": 3})
+
+
+def test_from_dict_keeps_the_defaults_it_is_not_given_and_checks_ranges():
+    assert DreamConfig.from_dict({"seed": 4}) == DreamConfig(seed=4)
+    assert DreamConfig.from_dict({}) == DreamConfig()
+    with pytest.raises(ValueError, match="teacher_samples"):
+        DreamConfig.from_dict({"teacher_samples": 0})
+
+
+def test_refuse_unknown_says_what_the_keys_were_meant_to_be():
+    refuse_unknown(DreamConfig, {"seed": 1, "tasks": 0})  # every key known: nothing to say
+    with pytest.raises(ValueError, match=r"unknown DreamConfig sections: \['night'\]"):
+        refuse_unknown(DreamConfig, {"seed": {}, "night": {}}, "sections")

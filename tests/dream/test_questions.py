@@ -1,7 +1,8 @@
 import pytest
 
 from dream.checkers import check
-from dream.questions import checker_for, derive, trim
+from dream.questions import derive
+from dream.spans import checker_for, trim
 
 
 def qa(statements: list[str]) -> dict[str, dict]:
@@ -113,3 +114,12 @@ def test_trim_and_checker_for():
     assert checker_for("seven years old") == {"type": "number", "value": 7}
     assert checker_for("a software engineer") == {
         "type": "contains_any", "values": ["software engineer", "software", "engineer"]}
+
+
+def test_the_first_pattern_that_fits_decides_even_without_a_question():
+    # "was born" with neither year nor place asks nothing; read as a copula it would ask
+    # "What was my sister?" with "born prematurely" as the answer.
+    assert derive(["My sister was born prematurely."]) == []
+    assert qa(["My sister was born in 1990."]) == {
+        "When was my sister born?": {"type": "number", "value": 1990},
+        "In what year was my sister born?": {"type": "number", "value": 1990}}

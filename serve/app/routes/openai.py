@@ -10,7 +10,8 @@ from serve.api.errors import ModelNotFound
 from serve.api.responses import FastJSONResponse
 from serve.api.schemas import SESSION_ID_PATTERN, ChatCompletionRequest
 from serve.chat.idempotency import KEY_PATTERN, check_key
-from serve.chat.service import ChatService, RequestContext
+from serve.chat.service import ChatService
+from serve.chat.turns import TurnContext
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -30,7 +31,7 @@ async def create_chat_completion(
     chat: ChatService = request.app.state.chat
     request.state.chat = (body.model, body.stream)  # labels of the request counter
     key = check_key(idempotency_key) if idempotency_key is not None else None
-    ctx = RequestContext.now(request.state.request_id, x_session_id, request.state.principal, key)
+    ctx = TurnContext.now(request.state.request_id, x_session_id, request.state.principal, key)
     if body.stream:
         chunks, session_id, replayed = await chat.stream(body, ctx)
         return StreamingResponse(

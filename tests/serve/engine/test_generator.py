@@ -1,3 +1,7 @@
+"""The engine as dream's Generator: n choices per conversation in order, retries while the
+engine is overloaded, no retry of client errors, base URL forms (a fake engine over MockTransport).
+"""
+
 import threading
 
 import httpx
@@ -77,17 +81,3 @@ def test_base_url_forms():
         assert EngineGenerator(url, "m").url == "http://e:1/v1/chat/completions"
     with pytest.raises(ValueError):
         EngineGenerator("http://e:1", "m", concurrency=0)
-
-
-@pytest.mark.slow
-def test_hf_batched_matches_single_and_sampling_is_seeded(hf_generator):
-    conversations = [[{"role": "user", "content": "What is the capital of France?"}],
-                     [{"role": "system", "content": "Answer in one word."},
-                      {"role": "user", "content": "Name a primary color, please, any one."}]]
-    batched = hf_generator.chat(conversations, max_tokens=12)
-    single = [hf_generator.chat([c], max_tokens=12)[0] for c in conversations]
-    assert batched == single
-    assert "Paris" in batched[0][0]
-    a = hf_generator.chat(conversations[:1], n=2, temperature=1.0, max_tokens=8, seed=3)
-    b = hf_generator.chat(conversations[:1], n=2, temperature=1.0, max_tokens=8, seed=3)
-    assert a == b and len(a[0]) == 2

@@ -1,12 +1,13 @@
-"""The Celery app and the run's configuration: the nightly schedule comes from the settings, tasks
-are acknowledged late, and learning overrides are validated before a run starts."""
+"""The Celery app: the nightly schedule comes from the settings, tasks are acknowledged late, and
+the task the API enqueues by name is the one the worker registers. (The run's configuration is
+tested in tests/distill/test_config.py.)"""
 
 from __future__ import annotations
 
 import pytest
 
 from serve.config.settings import Settings
-from serve.learning.run import LearningConfig
+from serve.learning import service, tasks
 from serve.learning.tasks import TASK_LEARN, make_app
 
 
@@ -34,23 +35,6 @@ def test_a_bad_cron_expression_fails_at_start():
         Settings(learn_schedule="every night")
 
 
-def test_learning_overrides_apply_and_round_trip():
-    config = LearningConfig.from_overrides({"opsd": {"steps": 5, "beta": 0.1},
-                                            "dream": {"heldout_fraction": 0.3},
-                                            "gate": {"min_learning_gain": 0.2}})
-    assert (config.opsd.steps, config.opsd.beta) == (5, 0.1)
-    assert config.dream.heldout_fraction == 0.3 and config.gate.min_learning_gain == 0.2
-    again = LearningConfig.from_overrides(config.to_dict())
-    assert again.to_dict() == config.to_dict()
-
-
-@pytest.mark.parametrize("overrides, match", [
-    ({"train": {}}, "sections"),
-    ({"opsd": {"stepz": 5}}, "stepz"),
-    ({"dream": {"nope": 1}}, "nope"),
-    ({"gate": {"nope": 1}}, "nope"),
-    ({"opsd": {"beta": 2.0}}, "beta"),
-])
-def test_bad_learning_overrides_are_refused(overrides, match):
-    with pytest.raises(ValueError, match=match):
-        LearningConfig.from_overrides(overrides)
+def test_the_api_enqueues_the_task_the_worker_runs():
+    ours = [name for name in tasks.app.tasks if not name.startswith("celery.")]
+    assert ours == [service.TASK_LEARN]

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from psycopg_pool import AsyncConnectionPool
 
 from serve.config.settings import Settings
-from store.runs import RunReader
+from store.runs import AsyncRunStore
 from tests.keys import ADMIN_KEY, app_client
 from tests.serve.adapter_files import published
 from tests.serve.fake_engine import FakeEngine
@@ -187,7 +187,7 @@ def test_learning_metrics_reflect_the_runs_and_the_gate_in_the_database(http, db
 def test_chat_metrics_still_come_out_when_the_database_cannot_be_read(http, monkeypatch):
     assert http.post(CHAT, json={"model": "lucid", "messages": USER}).status_code == 200
     unopened = AsyncConnectionPool("postgresql://127.0.0.1:1/none", open=False)
-    monkeypatch.setattr(http.app.state.scraper, "runs", RunReader(unopened))
+    monkeypatch.setattr(http.app.state.scraper, "runs", AsyncRunStore(unopened))
     samples = scrape(http)
     assert value(samples, "lucid_store_up") == 0
     assert value(samples, "lucid_chat_requests_total", model="lucid", status="200",
