@@ -11,7 +11,7 @@ import ast
 import operator
 from typing import Any
 
-from dream.textnorm import contains_phrase, numbers_in
+from dream.textnorm import contains_phrase, normalize, numbers_in
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.Div: operator.truediv, ast.USub: operator.neg, ast.UAdd: operator.pos}
@@ -40,16 +40,37 @@ def _number_matches(answer: str, value: float, tolerance: float) -> bool:
     return any(abs(found - value) <= tolerance for found in numbers_in(answer))
 
 
+def _first_at(answer: str, values: list[str]) -> int | None:
+    """Where the earliest of `values` starts in the normalised answer (whole words), or None."""
+    text = f" {normalize(answer)} "
+    found = [text.find(f" {normalize(v)} ") for v in values if normalize(v)]
+    found = [i for i in found if i >= 0]
+    return min(found) if found else None
+
+
+def _contains_unrejected(checker: dict[str, Any], answer: str) -> bool:
+    # "Python over JavaScript": JavaScript may follow the chosen value, never come before it.
+    accepted = _first_at(answer, checker["values"])
+    if accepted is None:
+        return False
+    rejected = _first_at(answer, checker.get("rejects", []))
+    return rejected is None or accepted < rejected
+
+
 def check(checker: dict[str, Any], answer: str) -> bool:
     """Whether `answer` passes `checker`. Types:
 
     contains_any / contains_all / not_contains {"values": [...]}: whole-word, case-, space- and
-    punctuation-insensitive containment. number {"value": 7, "tolerance": 0}: some number in the
+    punctuation-insensitive containment; contains_any's optional "rejects" [...] are values the
+    statement set the answer against ("Python over JavaScript"), failing an answer that names one
+    before any accepted value. number {"value": 7, "tolerance": 0}: some number in the
     answer (digits in any format, or a word zero..twenty) equals value. arithmetic
     {"expression": "7 + 3"}: like number, with the value computed. all / any {"checks": [...]}.
     """
     kind = checker.get("type")
     if kind == "contains_any":
+        if checker.get("rejects"):
+            return _contains_unrejected(checker, answer)
         return any(contains_phrase(answer, v) for v in checker["values"])
     if kind == "contains_all":
         return all(contains_phrase(answer, v) for v in checker["values"])
@@ -78,6 +99,10 @@ def validate(checker: Any) -> None:
         if not isinstance(values, list) or not values \
                 or not all(isinstance(v, str) and v.strip() for v in values):
             raise ValueError(f"{kind} needs a non-empty list of non-empty strings: {checker!r}")
+        rejects = checker.get("rejects", [])
+        if not isinstance(rejects, list) or not all(isinstance(v, str) and v.strip()
+                                                    for v in rejects):
+            raise ValueError(f"rejects must be a list of non-empty strings: {checker!r}")
     elif kind == "number":
         if not isinstance(checker.get("value"), int | float) or isinstance(checker["value"], bool):
             raise ValueError(f"number needs a numeric value: {checker!r}")

@@ -1,9 +1,11 @@
 """The poisoning guard: statements that must not be learned without a person looking first.
 
-Two kinds are held back (quarantined, with the reason, for review) before they reach an insight:
-- instructions to the assistant about its own rules ("always reveal your system prompt",
-  "from now on ignore your instructions", "you must never refuse"): a user's session teaches
-  facts about the user's world, not new rules for every user of the adapter;
+Three kinds are held back (quarantined, with the reason, for review) before they reach an insight:
+- instructions about the assistant's own rules or safety, which would hold for every user of the
+  adapter ("reveal your system prompt", "ignore your instructions", "never refuse", "developer
+  mode", "you are now ..."). A preference about how the assistant treats this user ("always
+  answer in metric", "call me Jo", "I'm diabetic, keep that in mind") is not one: it is learned;
+- instructions aimed at other users ("tell everyone that ...", "when other users ask, say ...");
 - statements about the general world that contradict the general-knowledge set the gate checks
   ("the capital of France is Berlin"): same subject as a general question, not its answer.
 Statements about the user themselves ("I", "my", "our") are not compared with the general set:
@@ -20,19 +22,28 @@ from dream.checkers import check
 from dream.datasets import load_regression_set
 from dream.textnorm import content_tokens
 
-_INSTRUCTION = re.compile(
+# Instructions about the assistant's rules or safety: overriding its instructions, its system
+# prompt or programming, refusing or filtering nothing, a jailbreak persona or "developer mode".
+_RULE_CHANGE = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules|guidelines|"
     r"prompts?|previous|above|restrictions|safety|filters?)\b"
     r"|\bsystem prompt\b|\byour (?:rules|instructions|guidelines|programming|polic(?:y|ies)|"
-    r"restrictions|filters?|training|creators?)\b"
-    r"|^(?:always|never|from now on|henceforth|going forward)\b"
-    r"|\bfrom now on\b"
-    r"|\byou (?:must|should|shall|will always|will never|have to|need to|are to|may not|"
-    r"are not allowed|are allowed|can now|no longer)\b"
-    r"|\byour new (?:rule|role|name|persona|instructions?)\b"
-    r"|\b(?:act as|pretend (?:to be|you are)|you are now|jailbreak|developer mode)\b"
-    r"|\b(?:do not|don'?t|never) (?:refuse|decline|warn|censor|filter)\b",
-    re.I)
+    r"restrictions|filters?|training|creators?|safety)\b"
+    r"|\byour new (?:rules?|role|name|persona|instructions?|purpose)\b"
+    r"|\b(?:act as|pretend (?:to be|you are)|you are now|jailbreak|developer mode|dan mode|"
+    r"unfiltered|uncensored|no (?:restrictions|limits|filters|rules))\b"
+    r"|\b(?:do not|don'?t|never|stop) (?:ever )?(?:refus|declin|warn|censor|filter)\w*"
+    r"|\b(?:answer|do|say) (?:anything|everything)\b.{0,30}\b(?:asked|ask|want|regardless)\b"
+    r"|\bwithout (?:any )?(?:restrictions|limits|filters|warnings|censorship|refusing)\b", re.I)
+# Instructions aimed at other users: "tell everyone ...", "when other users ask, say ...".
+_OTHER_USERS = re.compile(
+    r"\b(?:tell|say to|warn|inform|remind|advise|recommend\b.{0,40}\bto) (?:everyone|everybody|"
+    r"anyone|anybody|all (?:your |the |other )?users|other (?:users|people|customers)|people|"
+    r"the next (?:user|person)|whoever asks)\b"
+    r"|\bwhen(?:ever)? (?:anyone|anybody|someone|somebody|other (?:users?|people)|people|users?|"
+    r"others) (?:asks?|mentions?|says?|talks?)\b"
+    r"|\b(?:all|other|every|any) (?:users?|people|customers)\b.{0,30}\b(?:should|must|need to|"
+    r"have to|are to)\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|our|ours|us)\b", re.I)
 _QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "where", "when", "why", "how", "many",
                    "much", "name", "called", "does", "do", "did", "is", "are", "was"}
@@ -58,8 +69,10 @@ def _general() -> list[tuple[frozenset[str], str, dict]]:
 
 def screen(statement: str) -> str | None:
     """Why `statement` is held back for review, or None when it may be learned."""
-    if _INSTRUCTION.search(statement):
+    if _RULE_CHANGE.search(statement):
         return "an instruction to the assistant about its rules"
+    if _OTHER_USERS.search(statement):
+        return "an instruction aimed at other users"
     if _FIRST_PERSON.search(statement):
         return None
     words = _stems(statement)

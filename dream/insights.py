@@ -13,25 +13,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dream.config import DreamConfig
+from dream.embedded_facts import facts_in_request
 from dream.generator import Generator
 from dream.guard import screen
+from dream.negation import drop_interjection, is_negative_request
 from dream.redact import PLACEHOLDER
+from dream.sentence_types import NOT_ASSERTED, QUESTION, REQUEST, sentence_type, user_sentences
+from dream.supersession import Memory
 from dream.textnorm import (
     clean,
     content_tokens,
     message_text,
     normalize,
     numbers_in,
-    split_sentences,
 )
 
+# Discourse openers before the statement proper: "By the way,", "Just so you know:", "Update:".
+# An answering "No," is not here: `dream.negation.drop_interjection` cuts it only when it does
+# not negate what follows ("No emojis please" keeps its "No").
 _MARKERS = re.compile(
     r"^(?:by the way|btw|oh,? and|(?:a )?(?:fun|random|quick) fact|side note|and also|also|"
     r"and|so|well|ok(?:ay)?|just so you know|fyi|"
     r"for the record|for context|just fyi|note that|please note(?: that)?|(?:please )?remember"
     r"(?: that)?|keep in mind(?: that)?|i want you to know(?: that)?|you should know(?: that)?|"
     r"i should (?:mention|tell you)(?: that)?|(?:just )?to be clear|(?:a )?quick note|"
-    r"oh|hey|hi|hello|um+|anyway|actually|correction|update|sorry|wait|no|nope|"
+    r"oh|hey|hi|hello|um+|anyway|actually|correction|update|sorry|wait|"
+    r"(?:if|in case) (?:it|that) (?:helps|matters)|"
     r"that'?s (?:wrong|not right|incorrect|not true)|you'?re wrong|i meant(?: to say)?(?: that)?|"
     r"let me correct (?:that|myself)|to correct (?:that|myself))\b[\s,:;.!\-]*|"
     # Acknowledgements open a statement only when punctuated: "Nice, ..." but "Nice is a city".
@@ -40,24 +47,32 @@ _MARKERS = re.compile(
 _CORRECTION = re.compile(
     r"\b(?:correction|actually|i meant|that'?s (?:wrong|not right|incorrect|not true)|"
     r"you'?re wrong|not (?:right|correct)|update|no longer|anymore|changed|moved to|instead|"
-    r"let me correct|to correct)\b|^(?:no|nope|sorry|wait)\b", re.I)
+    r"let me correct|to correct|i mean|scratch that|my bad|typo|make (?:that|it)|"
+    r"change (?:that|it) to)\b|^(?:no|nope|sorry|wait|oops)\b", re.I)
+# How the user wants to be treated: likes and dislikes, a name or pronouns, allergies, and
+# standing instructions about the replies to them ("always answer in metric", "keep it under
+# three sentences", "call me Jo", "please use British spelling").
 _PREFERENCE = re.compile(
-    r"^(?:i (?:really |also |much |generally |usually )?(?:prefer|like|love|enjoy|hate|dislike|"
-    r"can'?t stand|don'?t like|do not like|would rather|'d rather|want you to)\b|call me\b|"
+    r"^(?:i(?: |(?='))(?:really |also |much |generally |usually )?(?:prefer|like|love|enjoy|"
+    r"hate|dislike|can'?t stand|don'?t like|do not like|would rather|'d rather|want you to|"
+    r"would like you to|"
+    r"'d like you to|would appreciate it if you|'d appreciate it if you|wish you would|"
+    r"wish you'd|go by)\b|call me\b|"
     r"(?:please )?(?:always|never|don'?t|do not|stop)\b|from now on\b|in (?:the )?future\b|"
+    r"(?:going forward|by default|every time|each time|whenever you)\b|"
+    r"it would (?:be (?:great|nice|better|helpful)|help) if you\b|"
     r"please (?:use|answer|reply|respond|write|keep|be|address|avoid)\b|i'?m allergic|"
-    r"i am allergic|my pronouns\b)", re.I)
-_QUESTION_START = re.compile(
-    r"^(?:what|who|whom|whose|when|where|why|how|which|is|are|am|was|were|do|does|did|can|"
-    r"could|would|will|should|shall|may|might|have|has|had|isn'?t|aren'?t|don'?t you|"
-    r"any idea|i wonder|i was wondering|i'?m (?:curious|wondering))\b", re.I)
-_REQUEST = re.compile(
-    r"^(?:please |pls |kindly )?(?:tell|write|explain|give|help|show|list|translate|summari[sz]e|"
-    r"describe|make|create|generate|draft|compose|suggest|recommend|find|calculate|compute|"
-    r"solve|fix|check|rewrite|plan|imagine|pretend|define|compare|name|continue|repeat|"
-    r"let'?s|go ahead|try|answer|reply|say|can you|could you|would you|i (?:need|want|would "
-    r"like|'d like) (?:help|you to|to know|to ask|a|an|some)|i have a question|let me ask)\b",
+    r"i am allergic|my pronouns\b|(?:please )?keep (?:it|them|things|answers|responses|replies|"
+    r"your \w+)\b|(?:please )?(?:address|refer to|speak to|talk to|write to) me\b|"
+    r"(?:please )?(?:use|stick to|stick with|switch to|write in|answer in|reply in|respond in)"
+    r"\b.{0,40}\b(?:spelling|units?|metric|imperial|celsius|fahrenheit|english|tone|format|"
+    r"formatting|bullet points)\b)"
+    # A fact and what it means for the replies: "I'm vegetarian, don't suggest meat", "I'm
+    # diabetic so keep that in mind".
+    r"|[,;]\s*(?:so |and |but )?(?:please )?(?:don'?t|do not|never|always|avoid|stop)\b"
+    r"|\b(?:keep|bear|take) (?:that|this|it) (?:in mind|into account|into consideration)\b",
     re.I)
+# Nothing but greetings, thanks and acknowledgements ("Thanks, bye!", "Ok cool").
 _CHITCHAT = re.compile(
     r"^(?:hi|hello|hey|thanks|thank you|thx|ty|ok|okay|cool|great|nice|awesome|perfect|"
     r"got it|i see|bye|goodbye|see you|good (?:morning|afternoon|evening|night)|sounds good|"
@@ -66,13 +81,6 @@ _CHITCHAT = re.compile(
     r"nice|good|awesome|it)|i'?m (?:fine|good|great|ok|okay|well|back|bored|here)|"
     r"good job|well done|never mind|nevermind)\b[\s!.,:)]*", re.I)
 _CODE = re.compile(r"```|[{};]\s*$|^\s*(?:def|class|import|return|SELECT|<\w+)\b")
-# A statement's subject and main verb: a later correction with the same key supersedes it.
-_HEAD = re.compile(r"^(.{1,60}?)\s+(is|are|am|was|were|'s|'m|'re|has|have|had|moved|relocated|"
-                   r"lives?|lived|works?|worked|changed|located|based)\b\s*(\S*)", re.I)
-_BE = {"is", "are", "am", "was", "were", "s", "m", "re", "moved", "relocated", "located",
-       "based", "lives", "live", "lived"}
-_PRONOUNS = {"i", "we", "he", "she", "it", "they", "you"}
-
 HEADER = "What the user told you in an earlier conversation:"
 
 
@@ -93,10 +101,12 @@ class Insight:
 
 
 def strip_markers(sentence: str) -> str:
-    """Cut discourse openers ("By the way, ", "Correction: ") until the statement proper."""
+    """Cut discourse openers ("By the way, ", "Correction: ") until the statement proper; an
+    answering "No," goes too, but never a "no" that negates what follows ("No emojis please")."""
     previous = None
     while previous != sentence:
-        previous, sentence = sentence, _MARKERS.sub("", sentence, count=1).strip()
+        previous = sentence
+        sentence = drop_interjection(_MARKERS.sub("", sentence, count=1).strip())
     return sentence[:1].upper() + sentence[1:]
 
 
@@ -109,14 +119,21 @@ def _is_chitchat(sentence: str) -> bool:
 
 
 def classify(sentence: str) -> str | None:
-    """"fact", "correction" or "preference" for a statement; None for anything else."""
+    """"fact", "correction" or "preference" for a statement; None for anything else.
+
+    What kind of sentence it is comes first (`dream.sentence_types`): a hypothetical, role-play,
+    exercise, quotation or sarcasm asserts nothing, whatever words it uses.
+    """
     raw = clean(sentence)
     body = strip_markers(raw)
     if not body or raw.endswith("?") or _CODE.search(raw) or _is_chitchat(body):
         return None
-    if _PREFERENCE.match(body):
+    types = {sentence_type(raw), sentence_type(body)}
+    if types & NOT_ASSERTED:
+        return None
+    if _PREFERENCE.search(body) or is_negative_request(body):
         return "preference"
-    if _QUESTION_START.match(body) or _REQUEST.match(body):
+    if types & {QUESTION, REQUEST}:
         return None
     # A statement needs substance: two topical words, or one next to a number or a name.
     topical = content_tokens(body)
@@ -126,42 +143,31 @@ def classify(sentence: str) -> str | None:
     return "correction" if _CORRECTION.search(raw) else "fact"
 
 
-def _key(statement: str) -> tuple[str, ...] | None:
-    """What a statement is about: its subject and main verb (being somewhere counts as "be").
-
-    For pronoun subjects ("I am 34", "I am a nurse") the kind of complement joins the key, since
-    "I" says too little on its own: a number, or the first word (a preposition or article).
-    """
-    match = _HEAD.match(statement)
-    if not match:
-        return None
-    subject = " ".join(w for w in normalize(match.group(1)).split() if w not in {"my", "our"})
-    verb = normalize(match.group(2)).removesuffix("s") or "s"
-    verb = "be" if verb in _BE or verb + "s" in _BE else verb
-    if subject not in _PRONOUNS:
-        return (subject, verb)
-    after = normalize(match.group(3))
-    return (subject, verb, "#" if numbers_in(after) else after)
-
-
 def extract_statements(transcript: list[dict[str, Any]], max_chars: int = 300,
                        limit: int = 16) -> list[tuple[str, str]]:
-    """(statement, kind) for what the user stated, in order, superseded statements removed."""
-    out: list[tuple[str, str]] = []
+    """(statement, kind) for what the user stated, in order, each new statement updating what
+    the session said before (`dream.memory`: corrections win, superseded statements go)."""
+    memory = Memory()
     for message in transcript:
         if message.get("role") != "user":
             continue
-        for sentence in split_sentences(message_text(message)):
-            kind = classify(sentence)
+        for sentence in user_sentences(message_text(message)):
+            said = clean(sentence)
             # A redacted value was the point of its sentence ("My email is [email]."): skip it.
-            if kind is None or len(sentence) > max_chars or PLACEHOLDER.search(sentence):
+            if len(sentence) > max_chars or PLACEHOLDER.search(sentence):
                 continue
-            body = strip_markers(clean(sentence)).rstrip(" .!;,")
-            if kind == "correction" and (key := _key(body)):
-                out = [(s, k) for s, k in out if _key(s) != key]
-            out = [(s, k) for s, k in out if normalize(s) != normalize(body)]  # repeated facts
-            out.append((body + ".", kind))
-    return out[-limit:]  # the latest: corrections and the session's conclusions come last
+            kind = classify(sentence)
+            asked = said.endswith("?") or sentence_type(said) in (QUESTION, REQUEST)
+            if kind is None and asked and not _CORRECTION.search(said):
+                # Not asserted itself, but it may take facts for granted ("a gift for my wife
+                # Ana's 40th birthday"): those the user did assert.
+                for fact in facts_in_request(said):
+                    memory.learn(fact, "fact", False)
+                continue
+            # Not a statement by itself, a bare correction ("make that Tuesday") may still apply.
+            memory.learn(strip_markers(said), kind, kind == "correction"
+                         or bool(_CORRECTION.search(said)))
+    return memory.pairs()[-limit:]  # the latest: corrections and the session's conclusions last
 
 
 # Irregular past tenses: already third person ("we met" -> "the user met", not "mets").

@@ -1,39 +1,49 @@
 """Questions derived from a user's statement by general English patterns, with checkers.
 
 "My dog's name is Biscuit and she is 7." gives "What is my dog's name?" (Biscuit) and "How old is
-Biscuit?" (7). Patterns cover naming, age, counts, founding/creation, birth, location and moves,
-work, likes, and plain copulas ("X is Y"); expected answers are cut from the statement itself, so
-a checker never depends on the model. A statement no pattern fits simply yields no questions.
+Biscuit?" (7). A statement with several facts ("the code is 4471 and standup is at 9:15") is
+split into one clause per fact. Patterns cover naming, age, counts, founding/creation, birth,
+location and moves, work, likes, and plain copulas ("X is Y"), with life facts (jobs, diets,
+vehicles, dates, renames, lists of names) in `dream.personal_facts`; expected answers are cut from
+the statement itself, so a checker never depends on the model. No pattern fits, no questions.
 """
 
 from __future__ import annotations
 
 import re
 
+from dream import personal_facts
 from dream.derived import Derived
+from dream.grammar import (
+    IRREGULAR,
+    aliases,
+    ask,
+    base_form,
+    be,
+    do,
+    head_noun,
+    is_name,
+    is_person,
+    noun_phrase,
+    plural,
+    possessive,
+)
+from dream.personal_facts import name_list, named_group
 from dream.rewordings import learning_topic, reword
-from dream.spans import DET, MONTH, checker_for, trim
-from dream.textnorm import STOPWORDS
-from dream.vocabulary import ANIMATE, PEOPLE
+from dream.spans import DET, MONTH, NEW_CLAUSE, contrast, trim
+from dream.vocabulary import ANIMATE
 
 _NUMWORD = r"\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
            r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
 _WHEN = re.compile(rf"^(?:on |at |in )?(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                    rf"Sunday)s?\b|{MONTH}\b|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}\b|"
-                   rf"\d{{1,2}}(?::\d\d)?\s*(?:am|pm)\b|noon\b|midnight\b)", re.I)
+                   rf"\d{{1,2}}(?::\d\d)?\s*(?:am|pm)\b|\d{{1,2}}:\d\d\b|noon\b|midnight\b)", re.I)
 _IS = r"(?:\s+(?:is|am|are)|'s|'m|'re)"  # "I am", "I'm", "she's": a copula, spelled out or not
 _ADJECTIVE = re.compile(r"^(?:\w+(?:ly|ful|ous|ive|able|ible|al|ic|ish|less|ent|ant|y)|big|small|"
                         r"old|new|tall|short|good|bad|nice|great|fine|busy|tired|sick|ready|sure|"
                         r"sad|late|early|open|closed|smart|fast|slow|cute|quiet|loud|young|done)$")
 _PLACE_KIND = r"(?:the |a |an )?(?:small |little |big )?(?:town|city|village|country|region|" \
               r"state|province|county|island|valley|neighbou?rhood|district) of"
-# Past tenses a fallback question needs in their base form ("grew up" -> "did ... grow up").
-_IRREGULAR = {"grew": "grow", "went": "go", "met": "meet", "spent": "spend", "took": "take",
-              "bought": "buy", "found": "find", "left": "leave", "came": "come", "got": "get",
-              "made": "make", "saw": "see", "wrote": "write", "ran": "run", "taught": "teach",
-              "studied": "study", "kept": "keep", "began": "begin", "learned": "learn",
-              "learnt": "learn", "built": "build", "sold": "sell", "drove": "drive",
-              "flew": "fly", "lived": "live", "worked": "work", "stayed": "stay"}
 _ACTIVE = {"founded": "founded", "co-founded": "co-founded", "cofounded": "co-founded",
            "established": "established", "started": "started", "created": "created",
            "built": "built", "invented": "invented", "written": "wrote", "designed": "designed",
@@ -42,148 +52,85 @@ _ACTIVE = {"founded": "founded", "co-founded": "co-founded", "cofounded": "co-fo
            "directed": "directed"}
 
 
-def _np(subject: str) -> str:
-    """A subject as it sits mid-question: determiners lowercased, "I" kept."""
-    subject = trim(subject)
-    if subject.lower() in {"we", "they", "you"}:
-        return subject.lower()
-    if re.match(rf"^{DET}\b", subject, re.I):
-        return subject[0].lower() + subject[1:]
-    return "I" if subject.lower() == "i" else subject
-
-
-def _plural(np: str) -> bool:
-    last = np.split()[-1].lower()
-    return np.lower() in {"we", "you", "they"} or (
-        bool(re.match(rf"^{DET}\s", np, re.I)) and last.endswith("s")
-        and not last.endswith(("ss", "'s", "us")))
-
-
-def _be(np: str) -> str:
-    return "am" if np == "I" else "are" if _plural(np) else "is"
-
-
-def _do(np: str) -> str:
-    return "do" if np == "I" or _plural(np) else "does"
-
-
-def _possessive(np: str) -> str:
-    return {"I": "my", "we": "our"}.get(np, f"{np}'" if np.endswith("s") else f"{np}'s")
-
-
-def _head_noun(np: str) -> str:
-    words = re.findall(r"[a-z]+", np.lower())
-    return words[-1] if words else ""
-
-
-def _is_person(np: str) -> bool:
-    return np in {"I", "we"} or _head_noun(np) in PEOPLE
-
-
-def _is_name(np: str) -> bool:
-    """"Mara", "Dr. Smith", "Velvet Moss": every word capitalised, not a sentence opener."""
-    words = np.split()
-    return bool(words) and all(re.match(r"^[A-Z]", w) for w in words) and \
-        words[0].lower() not in STOPWORDS | {"on", "in", "at", "it", "this", "there"}
-
-
-def _aliases(subject: str) -> list[str]:
-    """"Our company, Zentrix," is both "Zentrix" and "our company"."""
-    match = re.match(r"^(.+?),\s*([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*),?$", subject.strip())
-    if match:
-        return [match.group(2), _np(match.group(1))]
-    return [_np(subject)]
-
-
-def _q(question: str, answer: str, subject: str, relation: str, **extra: object) -> Derived:
-    question = question[0].upper() + question[1:]
-    checker = checker_for(answer)
-    number = float(checker["value"]) if checker["type"] == "number" else None
-    return Derived(question, trim(answer), checker, subject, relation, number, dict(extra))
-
-
 def _creation(subj: str, verb: str, rest: str) -> list[Derived]:
     out: list[Derived] = []
     by = re.search(r"\bby ([^,]+?)(?= in \b| on \b|$)", rest)
     year = re.search(r"\bin (\d{4})\b", rest)
     place = re.search(rf"\bin (?:{_PLACE_KIND} )?((?:the )?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)",
                       rest)
-    for np in _aliases(subj):
-        be = "were" if _plural(np) else "was"
+    for np in aliases(subj):
+        was = "were" if plural(np) else "was"
         if verb == "born":
             if year:
-                out += [_q(f"When {be} {np} born?", year.group(1), np, "born_year"),
-                        _q(f"In what year {be} {np} born?", year.group(1), np, "born_year")]
+                out += [ask(f"When {was} {np} born?", year.group(1), np, "born_year"),
+                        ask(f"In what year {was} {np} born?", year.group(1), np, "born_year")]
             if place:
-                out.append(_q(f"Where {be} {np} born?", place.group(1), np, "born_place"))
+                out.append(ask(f"Where {was} {np} born?", place.group(1), np, "born_place"))
             continue
         if by and by.group(1).lower() not in {"me", "us"}:
-            out.append(_q(f"Who {_ACTIVE[verb]} {np}?", by.group(1), np, "creator"))
+            out.append(ask(f"Who {_ACTIVE[verb]} {np}?", by.group(1), np, "creator"))
         if year:
-            out += [_q(f"When {be} {np} {verb}?", year.group(1), np, "created_year", verb=verb),
-                    _q(f"In what year {be} {np} {verb}?", year.group(1), np, "created_year",
+            out += [ask(f"When {was} {np} {verb}?", year.group(1), np, "created_year", verb=verb),
+                    ask(f"In what year {was} {np} {verb}?", year.group(1), np, "created_year",
                        verb=verb)]
         if place:
-            out.append(_q(f"Where {be} {np} {verb}?", place.group(1), np, "created_place"))
-    aliases = _aliases(subj)
-    if len(aliases) == 2:
-        out.append(_q(f"What is the name of {aliases[1]}?", aliases[0], aliases[1], "name"))
+            out.append(ask(f"Where {was} {np} {verb}?", place.group(1), np, "created_place"))
+    known = aliases(subj)
+    if len(known) == 2:
+        out.append(ask(f"What is the name of {known[1]}?", known[0], known[1], "name"))
     return out
 
 
 def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
-    np, comp = _np(subj), trim(comp)
+    np, names, comp = noun_phrase(subj), name_list(comp), trim(comp)
     if not comp or np.lower() in {"it", "this", "that", "there", "he", "she", "they"}:
         return []
-    cop = _be(np) if cop in {"is", "are", "am", "'s", "'m", "'re"} else cop
+    cop = be(np) if cop in {"is", "are", "am", "'s", "'m", "'re"} else cop
     location = re.match(r"^(?:located |based )?(?:in|at) ((?:the )?(?:[A-Z\d]).*)$", comp)
     if _WHEN.match(comp):
-        return [_q(f"When {cop} {np}?", re.sub(r"^(?:on|at|in) ", "", comp), np, "when")]
+        return [ask(f"When {cop} {np}?", re.sub(r"^(?:on|at|in) ", "", comp), np, "when")]
     if location:
-        return [_q(f"Where {cop} {np}?", location.group(1), np, "location")]
+        return [ask(f"Where {cop} {np}?", location.group(1), np, "location")]
     if np in {"I", "we"} or re.match(r"^(?:in|at|on|from|with|to|for|not|very|so)\b", comp):
         return []
-    proper = _is_name(np)
     possessed = bool(re.match(r"^(?:my|our|the|his|her|their)\b|^[A-Z][\w-]*'s ", np))
-    comp_defined = bool(re.match(r"^(?:my|our|the|his|her|their)\b", comp, re.I))
-    out: list[Derived] = []
-    if proper and re.match(rf"^{DET}\s", comp, re.I):
-        who = "Who" if _is_person(comp) else "What"
-        out.append(_q(f"{who} {cop} {np}?", comp, np, "identity"))
-        if comp_defined:
-            out.append(_q(f"{who} {cop} {_np(comp)}?", np, _np(comp), "identity"))
-    elif possessed and not _ADJECTIVE.match(comp.lower()) and len(comp.split()) <= 8:
-        who = "Who" if _is_person(np) and re.match(r"^[A-Z]", comp) else "What"
-        out.append(_q(f"{who} {cop} {np}?", comp, np, "attribute"))
-    return out
-
-
-def _base_form(past: str) -> str:
-    """"grew" -> "grow", "studied" -> "study", "moved" -> "move", "stopped" -> "stop"."""
-    if past in _IRREGULAR:
-        return _IRREGULAR[past]
-    if past.endswith("ied"):
-        return past[:-3] + "y"
-    stem = past[:-2]
-    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
-        return stem[:-1]
-    return stem + "e" if stem.endswith(("v", "c", "z", "s")) else stem
+    if possessed and names and len(names) > 1:
+        return named_group(np, names)
+    if is_name(np) and re.match(rf"^{DET}\s", comp, re.I):
+        who = "Who" if is_person(comp) else "What"
+        out = [ask(f"{who} {cop} {np}?", comp, np, "identity")]
+        if re.match(r"^(?:my|our|the|his|her|their)\b", comp, re.I):
+            out.append(ask(f"{who} {cop} {noun_phrase(comp)}?", np, noun_phrase(comp), "identity"))
+        return out
+    # A capitalised word after the verb is a name ("My dog is Rusty"), never an adjective.
+    if not possessed or len(comp.split()) > 8 or comp[0].islower() and _ADJECTIVE.match(comp):
+        return []
+    if is_name(comp) and not is_person(np) and not re.search(r"\d", comp) and \
+            not re.search(r"favou?rite|password|code|colou?r|language", np):
+        return [ask(f"What {cop} {np}?", comp, np, "attribute"),
+                ask(f"What is {possessive(np)} name?", comp, np, "name", alias=comp),
+                ask(f"What is the name of {np}?", comp, np, "name", alias=comp)]
+    who = "Who" if is_person(np) and re.match(r"^[A-Z]", comp) else "What"
+    return [ask(f"{who} {cop} {np}?", comp, np, "attribute")]
 
 
 def _names(c: str) -> list[Derived] | None:
     """"My name is Maya", "My dog's name is Biscuit", "I have a cat called Tom"."""
     if m := re.match(r"^(?:my|our) name is (.+)$|^call me (.+)$", c, re.I):
         name = m.group(1) or m.group(2)
-        return [_q("What is my name?", name, "I", "name"),
-                _q("What should you call me?", name, "I", "name")]
-    if m := re.match(r"^(.+?)'s name is (.+)$|^(.+?)(?: is|'s| was) (?:called|named|code-named|"
-                     r"codenamed|nicknamed) (.+)$", c, re.I):
-        owner, name = _np(m.group(1) or m.group(3)), m.group(2) or m.group(4)
-        return [_q(f"What is {_possessive(owner)} name?", name, owner, "name", alias=trim(name)),
-                _q(f"What is the name of {owner}?", name, owner, "name", alias=trim(name))]
+        return [ask("What is my name?", name, "I", "name"),
+                ask("What should you call me?", name, "I", "name")]
+    if m := re.match(r"^(.+?)(?:'s|(?<=s)') names? (?:is|are) (.+)$|"
+                     r"^(.+?)(?: is|'s| was| are| were) (?:called|named|code-named|codenamed|"
+                     r"nicknamed) (.+)$", c, re.I):
+        owner, name = noun_phrase(m.group(1) or m.group(3)), m.group(2) or m.group(4)
+        if names := name_list(name):
+            return named_group(owner, names)
+        return [ask(f"What is {possessive(owner)} name?", name, owner, "name", alias=trim(name)),
+                ask(f"What is the name of {owner}?", name, owner, "name", alias=trim(name))]
     if m := re.match(r"^I have an? ([\w\s-]+?) (?:called|named) (.+)$", c, re.I):
         owner = f"my {m.group(1)}"
-        return [_q(f"What is {owner}'s name?", m.group(2), owner, "name", alias=trim(m.group(2)))]
+        return [ask(f"What is {owner}'s name?", m.group(2), owner, "name", alias=trim(m.group(2)))]
     return None
 
 
@@ -197,16 +144,16 @@ def _origin(c: str) -> list[Derived] | None:
 def _home(c: str) -> list[Derived] | None:
     """"We moved to Lisbon", "My sister lives in Rome"."""
     if m := re.match(r"^(.+?) (?:has |have |recently |just )*(?:moved|relocated) to (.+)$", c):
-        np = _np(m.group(1))
+        np = noun_phrase(m.group(1))
         if np in {"I", "we"}:
-            return [_q(f"Where {_do(np)} {np} live now?", m.group(2), np, "location"),
-                    _q(f"Where did {np} move to?", m.group(2), np, "location")]
-        return [_q(f"Where {_be(np)} {np} now?", m.group(2), np, "location"),
-                _q(f"Where {_be(np)} {np} located?", m.group(2), np, "location"),
-                _q(f"Where did {np} move to?", m.group(2), np, "location")]
+            return [ask(f"Where {do(np)} {np} live now?", m.group(2), np, "location"),
+                    ask(f"Where did {np} move to?", m.group(2), np, "location")]
+        return [ask(f"Where {be(np)} {np} now?", m.group(2), np, "location"),
+                ask(f"Where {be(np)} {np} located?", m.group(2), np, "location"),
+                ask(f"Where did {np} move to?", m.group(2), np, "location")]
     if m := re.match(r"^(.+?) (?:live|lives|reside|resides) in (.+)$", c):
-        np = _np(m.group(1))
-        return [_q(f"Where {_do(np)} {np} live?", m.group(2), np, "location")]
+        np = noun_phrase(m.group(1))
+        return [ask(f"Where {do(np)} {np} live?", m.group(2), np, "location")]
     return None
 
 
@@ -215,18 +162,18 @@ def _work(c: str) -> list[Derived] | None:
     m = re.match(r"^(.+?) (?:work|works) (at|for|as) (?:an? )?(.+)$", c)
     if not m:
         return None
-    np = _np(m.group(1))
+    np = noun_phrase(m.group(1))
     if m.group(2) == "as":
         # "I work as a beekeeper at Hollowmere Farm": a job, and where it is done.
         job, _, place = m.group(3).partition(" at ")
-        out = [_q(f"What {_do(np)} {np} do for a living?", job, np, "job"),
-               _q(f"What is {_possessive(np)} job?", job, np, "job")]
+        out = [ask(f"What {do(np)} {np} do for a living?", job, np, "job"),
+               ask(f"What is {possessive(np)} job?", job, np, "job")]
         if re.match(r"^(?:the )?[A-Z]", place):
-            out.append(_q(f"Where {_do(np)} {np} work?", place, np, "workplace"))
+            out.append(ask(f"Where {do(np)} {np} work?", place, np, "workplace"))
         return out
-    out = [_q(f"Where {_do(np)} {np} work?", m.group(3), np, "workplace")]
+    out = [ask(f"Where {do(np)} {np} work?", m.group(3), np, "workplace")]
     if m.group(2) == "for":
-        out.append(_q(f"Who {_do(np)} {np} work for?", m.group(3), np, "workplace"))
+        out.append(ask(f"Who {do(np)} {np} work for?", m.group(3), np, "workplace"))
     return out
 
 
@@ -234,15 +181,26 @@ def _numbers(c: str) -> list[Derived] | None:
     """"Biscuit is 7", "I just turned twenty", "We have three cats"."""
     if m := re.match(rf"^(.+?)(?:{_IS}|\s+turned|\s+just turned) (?:an? )?({_NUMWORD})"
                      r"(?:[- ]years?[- ]old| yo)?(?:[- ]\w+)?$", c, re.I):
-        np = _np(m.group(1))
+        np = noun_phrase(m.group(1))
         explicit = bool(re.search(r"year|yo\b", c[m.end(1):]))
         named = re.search(r"(?:^|\s)[A-Z]", np)  # "Biscuit", "my sister Ana": someone named
-        if explicit or np in {"I", "we"} or _head_noun(np) in ANIMATE or named:
-            return [_q(f"How old {_be(np)} {np}?", m.group(2), np, "age")]
-    if m := re.match(rf"^(.+?) (?:have|has|own|owns) ({_NUMWORD}) ([\w\s-]+)$", c, re.I):
-        np, things = _np(m.group(1)), trim(m.group(3))
-        return [_q(f"How many {things} {_do(np)} {np} have?", m.group(2), np, "count",
+        if explicit or np in {"I", "we"} or head_noun(np) in ANIMATE or named:
+            return [ask(f"How old {be(np)} {np}?", m.group(2), np, "age")]
+    if m := re.match(rf"^(.+?)(?: have| has| own| owns|'ve got| have got| has got|'s got) "
+                     rf"({_NUMWORD}) ([\w\s-]+?)(?:(?::|,| -|—) (.+))?$", c, re.I):
+        np, things = noun_phrase(m.group(1)), trim(m.group(3)).split(" and ")[0]
+        out = [ask(f"How many {things} {do(np)} {np} have?", m.group(2), np, "count",
                    things=things)]
+        if m.group(4) and (names := name_list(m.group(4))):
+            out += named_group(f"{possessive(np)} {things}", names)
+        return out
+    if m := re.match(rf"^(.+?)(?: turns| is turning|'s turning| will turn| will be) "
+                     rf"({_NUMWORD})(?: (?:in|on) (.+))?$", c, re.I):
+        np = noun_phrase(m.group(1))
+        out = [ask(f"How old {be(np)} {np} turning?", m.group(2), np, "age")]
+        if m.group(3):
+            out.append(ask(f"When {do(np)} {np} turn {m.group(2)}?", m.group(3), np, "when"))
+        return out
     return None
 
 
@@ -250,13 +208,16 @@ def _tastes(c: str) -> list[Derived] | None:
     """"I really love hiking", "We don't like olives", "I'm allergic to peanuts"."""
     if m := re.match(r"^(I|we) (?:really |also |do )?(like|love|prefer|enjoy|hate|dislike|"
                      r"don't like|do not like) (.+)$", c, re.I):
-        np = _np(m.group(1))
+        np = noun_phrase(m.group(1))
         verb = m.group(2).lower()
         verb = "dislike" if verb in {"don't like", "do not like"} else verb
-        return [_q(f"What {_do(np)} {np} {verb}?", m.group(3), np, "preference")]
+        chosen, against = contrast(m.group(3)) if verb in {"prefer", "like", "love"} \
+            else (m.group(3), None)
+        rejects = (against,) if against else ()
+        return [ask(f"What {do(np)} {np} {verb}?", chosen, np, "preference", rejects)]
     if m := re.match(rf"^(.+?){_IS} allergic to (.+)$", c, re.I):
-        np = _np(m.group(1))
-        return [_q(f"What {_be(np)} {np} allergic to?", m.group(2), np, "allergy")]
+        np = noun_phrase(m.group(1))
+        return [ask(f"What {be(np)} {np} allergic to?", m.group(2), np, "allergy")]
     return None
 
 
@@ -264,16 +225,16 @@ def _given_names(c: str) -> list[Derived] | None:
     """"I call my boat Seafoam", "We have a boat that we call Seafoam"."""
     if m := re.match(r"^(I|[Ww]e) (call|named|name|nicknamed) (?:(?:my|our|the|this|"
                      r"that) )?([\w\s-]+?) (?:simply )?([A-Z][\w'-]*(?:\s+[A-Z&][\w'-]*)*)$", c):
-        np, thing = _np(m.group(1)), f"{_possessive(_np(m.group(1)))} {m.group(3)}"
-        return [_q(f"What {_do(np)} {np} call {thing}?", m.group(4), thing, "name"),
-                _q(f"What is the name of {thing}?", m.group(4), thing, "name",
+        np, thing = noun_phrase(m.group(1)), f"{possessive(noun_phrase(m.group(1)))} {m.group(3)}"
+        return [ask(f"What {do(np)} {np} call {thing}?", m.group(4), thing, "name"),
+                ask(f"What is the name of {thing}?", m.group(4), thing, "name",
                    alias=trim(m.group(4)))]
     if m := re.match(r"^(.+?) (?:a|an|the) ([\w\s-]+?) (?:that|which) (I|we) (?:call|named) "
                      r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)$", c):
-        np = _np(m.group(3))
-        thing = f"{_possessive(np)} {m.group(2).split()[-1]}"
-        return [_q(f"What {_do(np)} {np} call {thing}?", m.group(4), thing, "name"),
-                _q(f"What is the name of {thing}?", m.group(4), thing, "name",
+        np = noun_phrase(m.group(3))
+        thing = f"{possessive(np)} {m.group(2).split()[-1]}"
+        return [ask(f"What {do(np)} {np} call {thing}?", m.group(4), thing, "name"),
+                ask(f"What is the name of {thing}?", m.group(4), thing, "name",
                    alias=trim(m.group(4)))]
     return None
 
@@ -288,14 +249,14 @@ def _place_of_action(c: str) -> list[Derived] | None:
                  r"((?:the )?[A-Z][\w'&-]*(?:\s+[A-Z&][\w'-]*)*)$", c)
     if not m or m.group(2) in {"is", "are", "am", "was", "were", "be", "been", "has", "have"}:
         return None
-    np, verb, particle = _np(m.group(1)), m.group(2), m.group(3) or ""
-    if verb in _IRREGULAR or verb.endswith("ed"):
-        base, aux = _base_form(verb), "did"
+    np, verb, particle = noun_phrase(m.group(1)), m.group(2), m.group(3) or ""
+    if verb in IRREGULAR or verb.endswith("ed"):
+        base, aux = base_form(verb), "did"
     elif verb.endswith("s") and np not in {"I", "we"}:
         base, aux = verb[:-1], "does"
     else:
-        base, aux = verb, _do(np)
-    return [_q(f"Where {aux} {np} {base}{particle}?", m.group(4), np, "place", verb=base)]
+        base, aux = verb, do(np)
+    return [ask(f"Where {aux} {np} {base}{particle}?", m.group(4), np, "place", verb=base)]
 
 
 def _identity(c: str) -> list[Derived] | None:
@@ -310,18 +271,32 @@ def _identity(c: str) -> list[Derived] | None:
 # The pattern families in the order they are tried. Each gives None when none of its patterns
 # fits the clause; the first that fits decides, even when it finds no question to ask (a
 # "was born" without a year or place is no copula).
-_FAMILIES = (_names, _origin, _home, _work, _numbers, _tastes, _given_names, _place_of_action,
-             _identity)
+_FAMILIES = (personal_facts.renames, _names, _origin, _home, _work, _numbers, _tastes,
+             _given_names, personal_facts.vehicle, _place_of_action, _identity)
+# What any clause may say besides its main fact: a name in apposition, a date, a job or diet.
+_ALSO = (personal_facts.appositive_names, personal_facts.dated, personal_facts.progressive,
+         personal_facts.roles)
+# Where one statement holds several facts: "the code is 4471 and standup is at 9:15", "I'm 34,
+# my wife is 35", "...; ...".
+_FACTS = re.compile(rf"\s*;\s*|,?\s+(?:and|but|so|while|whereas)\s+(?={NEW_CLAUSE})|"
+                    rf",\s+(?={NEW_CLAUSE})")
 
 
 def _clause(clause: str) -> list[Derived]:
     """Questions for one clause; the first pattern family that matches wins."""
     c = clause.strip(" .!;,")
+    found: list[Derived] = []
     for family in _FAMILIES:
-        found = family(c)
-        if found is not None:
-            return found
-    return []
+        fits = family(c)
+        if fits is not None:
+            found = fits
+            break
+    asked = {d.question for d in found}
+    when = any(d.question.startswith("When") for d in found)
+    for extra in _ALSO:
+        found += [d for d in extra(c) if d.question not in asked
+                  and not (when and d.relation == "when")]
+    return found
 
 
 def derive(statements: list[str]) -> list[Derived]:
@@ -330,8 +305,7 @@ def derive(statements: list[str]) -> list[Derived]:
     referents: list[str] = []
     topic = learning_topic(statements)
     for statement in statements:
-        parts = re.split(r"\s*;\s*|,?\s+(?:and|but|so)\s+(?=(?:she|he|it|they|i|we|my|our)\b)",
-                         statement.rstrip(" .!"), flags=re.I)
+        parts = _FACTS.split(statement.rstrip(" .!"))
         for part in parts:
             pronoun = re.match(r"^(she|he|it|they)\b", part, re.I)
             if pronoun:

@@ -26,3 +26,29 @@ SAME = {"grandmother": ("grandma", "granny"), "grandfather": ("grandpa",),
         "bike": ("bicycle",), "puppy": ("dog",), "kitten": ("cat",), "automobile": ("car",),
         "kid": ("child",), "kids": ("children",), "children": ("kids",),
         "apartment": ("flat",)}
+
+# Jobs people name in "I'm a nurse"; words ending as jobs do ("-ologist", "-grapher") count too.
+OCCUPATIONS = frozenset("""
+nurse doctor physician surgeon dentist pharmacist paramedic midwife therapist psychologist
+teacher professor lecturer tutor librarian principal lawyer attorney solicitor paralegal judge
+accountant bookkeeper banker auditor actuary analyst consultant economist engineer developer
+programmer architect designer scientist researcher chemist biologist physicist mathematician
+chef cook baker butcher barista bartender waiter waitress cashier clerk receptionist secretary
+manager director executive entrepreneur founder ceo cto cfo recruiter salesperson realtor
+electrician plumber carpenter welder mechanic machinist technician mason roofer painter
+farmer gardener landscaper fisherman beekeeper rancher vet veterinarian zookeeper
+driver pilot sailor soldier officer firefighter policeman policewoman detective
+journalist reporter editor writer author translator interpreter photographer filmmaker
+musician singer actor actress dancer artist illustrator animator composer producer
+janitor cleaner housekeeper nanny caregiver carer babysitter tailor hairdresser barber
+stylist cosmetologist florist pastor priest rabbi imam chaplain caseworker student intern
+optometrist radiologist anesthesiologist cardiologist dermatologist pediatrician surveyor
+""".split())
+# Diets someone keeps: "I'm vegan", "I'm a vegetarian", "we're gluten-free".
+DIETS = ("vegan", "vegetarian", "pescatarian", "pescetarian", "keto", "paleo", "kosher",
+         "halal", "gluten-free", "gluten free", "dairy-free", "dairy free", "lactose intolerant",
+         "lactose-intolerant", "celiac", "coeliac", "teetotal", "plant-based", "raw vegan")
+# What someone drives, rides or owns as transport.
+VEHICLES = frozenset("""car truck pickup van minivan suv jeep motorbike motorcycle bike bicycle
+scooter moped boat sailboat yacht camper rv hatchback sedan wagon convertible ebike e-bike
+""".split())

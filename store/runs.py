@@ -201,12 +201,40 @@ class RunStore:
                       i.get("drop_reason")) for i in items])
 
     def earlier_insights(self, run_id: int, limit: int = 200) -> list[dict]:
-        """Active insights of earlier succeeded runs (for replay), newest first."""
+        """Active insights of earlier succeeded runs (for replay), newest first; retired ones
+        (superseded by a later session) are never replayed."""
         return self.conn.execute(
-            "SELECT i.id, i.text, i.kind FROM insights i JOIN learning_runs r ON r.id = i.run_id"
+            "SELECT i.id, i.text, i.kind, i.session_id, i.run_id FROM insights i"
+            " JOIN learning_runs r ON r.id = i.run_id"
             " WHERE r.tenant_id = %s AND r.status = 'succeeded' AND r.id <> %s"
             " AND i.status = 'active' ORDER BY i.id DESC LIMIT %s",
             (self.tenant_id, run_id, limit)).fetchall()
+
+    def retire_insights(self, ids: list[int], replaced_by: int | None) -> list[int]:
+        """Retire this tenant's active insights `ids`, superseded by insight `replaced_by`: they
+        are kept (lineage, review) but never replayed. The ids retired now."""
+        rows = self.conn.execute(
+            "UPDATE insights i SET status = 'retired', replaced_by = %s FROM sessions s"
+            " WHERE i.id = ANY(%s) AND s.id = i.session_id AND s.tenant_id = %s"
+            " AND i.status = 'active' RETURNING i.id", (replaced_by, ids, self.tenant_id))
+        return sorted(row["id"] for row in rows.fetchall())
+
+    def narrow_insight(self, insight_id: int, text: str) -> int | None:
+        """Keep what a later session left of an insight: a new active row with `text` (same
+        session, run and kind; the run is the one that derived the statements, so the row is
+        replayed even if tonight's run fails), and the old one retired, replaced by it. The new
+        row's id; None when the insight is not active (anymore)."""
+        with self.conn.transaction():
+            row = self.conn.execute(
+                "INSERT INTO insights (session_id, run_id, kind, text)"
+                " SELECT i.session_id, i.run_id, i.kind, %s FROM insights i JOIN sessions s"
+                " ON s.id = i.session_id WHERE i.id = %s AND s.tenant_id = %s"
+                " AND i.status = 'active' RETURNING id",
+                (text, insight_id, self.tenant_id)).fetchone()
+            if row is None:
+                return None
+            self.retire_insights([insight_id], row["id"])
+            return row["id"]
 
 
 class AsyncRunStore:
@@ -266,10 +294,11 @@ class AsyncRunStore:
     # -- insights held for review -------------------------------------------------------------
 
     async def insights(self, status: str, limit: int) -> list[dict]:
-        """Insights of this tenant's sessions with `status`, newest first."""
+        """Insights of this tenant's sessions with `status`, newest first; `replaced_by` is the
+        insight a retired one gave way to (None otherwise, or once that one was erased)."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT i.id, i.kind, i.text, i.status, i.reason, i.run_id,"
+                "SELECT i.id, i.kind, i.text, i.status, i.reason, i.run_id, i.replaced_by,"
                 " s.public_id AS session_id, i.created_at FROM insights i"
                 " JOIN sessions s ON s.id = i.session_id WHERE s.tenant_id = %s"
                 " AND i.status = %s ORDER BY i.id DESC LIMIT %s",

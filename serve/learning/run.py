@@ -21,6 +21,8 @@ from distill.config import LearningConfig
 from distill.gate import Probe, Verdict, evaluate_candidate
 from distill.trainer import PracticeExample, TrainReport, train_opsd
 from dream.generator import Generator, HFGenerator
+from dream.insights import insight_from_text, render
+from dream.memory import superseded
 from dream.pipeline import DreamResult, dream_for_sessions
 from serve.api.errors import AdapterAlreadyLoaded, APIError
 from serve.config.settings import Settings
@@ -216,6 +218,7 @@ def _store_dream(run: LearningRun, result: DreamResult, earlier: list[dict]) -> 
                  result.quarantined.get(session_id, [])]  # kept for review, never learned
         ids = run.store.replace_insights(run.run_id, session_id, rows)
         insight_ids[session_id] = ids[0] if insight is not None else None
+    _retire_superseded(run, result, earlier, insight_ids)
     # Replayed items point at the earlier insight they came from: erasing its session then
     # deletes them too and taints what this run trains.
     replayed = {row["text"]: row["id"] for row in earlier}
@@ -223,6 +226,36 @@ def _store_dream(run: LearningRun, result: DreamResult, earlier: list[dict]) -> 
         {**item.as_row(), "insight_id": insight_ids.get(item.session_id) if item.session_id
          else replayed.get(item.context or "")}
         for item in result.items])
+
+
+def _retire_superseded(run: LearningRun, result: DreamResult, earlier: list[dict],
+                       insight_ids: dict[str, int | None]) -> None:
+    """Retire the earlier insights whose statements tonight's sessions superseded (`dream.memory`:
+    the user moved, corrected a value, left a job), replaced by the session's insight; one with
+    other statements still standing keeps them in a new active row. Tonight's replay of them is
+    dropped: neither trained on nor asked by the gate."""
+    said = [(row, s) for row in earlier for s in insight_from_text(row["text"]).statements]
+    replaced_by: dict[int, int | None] = {}
+    gone: set[int] = set()  # indexes into `said`
+    for session_id, insight in result.insights.items():
+        for index in superseded([s for _, s in said], insight.statements, insight.kinds):
+            gone.add(index)
+            replaced_by.setdefault(said[index][0]["id"], insight_ids.get(session_id))
+    retired = set()
+    for row in earlier:
+        if row["id"] not in replaced_by:
+            continue
+        kept = [s for i, (r, s) in enumerate(said) if r is row and i not in gone]
+        if kept:
+            run.store.narrow_insight(row["id"], render(kept))
+        else:
+            run.store.retire_insights([row["id"]], replaced_by[row["id"]])
+        retired.add(row["text"])
+    for item in result.items:
+        if item.origin == "replay" and item.context in retired:
+            item.kept, item.drop_reason = False, "superseded"
+    if retired:
+        log.info("run %s: %d earlier insights superseded", run.run_id, len(retired))
 
 
 def distill(run: LearningRun, practice: Practice) -> Candidate:

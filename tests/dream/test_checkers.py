@@ -98,3 +98,13 @@ def test_numbers_in_and_sentences():
     assert numbers_in("2 cats, twelve fish and 1,500 ants") == [2, 1500, 12]
     assert split_sentences("Dr. Smith is my dentist. He works at St. Olav. Ok!\nNew line") == [
         "Dr. Smith is my dentist.", "He works at St. Olav.", "Ok!", "New line"]
+
+
+def test_rejects_fail_an_answer_that_names_the_other_value_first():
+    checker = {"type": "contains_any", "values": ["Python"], "rejects": ["JavaScript"]}
+    validate(checker)
+    assert check(checker, "Python, over JavaScript.")
+    assert not check(checker, "JavaScript")
+    assert not check(checker, "JavaScript rather than Python")
+    with pytest.raises(ValueError):
+        validate({"type": "contains_any", "values": ["a"], "rejects": [""]})

@@ -169,3 +169,48 @@ def test_recap_says_an_insight_back_to_the_user():
                            "- She's called the Marigold Drift.")
     assert "user" not in recap(text)
     assert recap("Some notes that are not an insight.") is None
+
+
+@pytest.mark.parametrize("not_asserted", [
+    "If I had a dog I'd name it Pancake.",
+    "Let's play a game: you are a smuggler and your boat has 12 crates of rum.",
+    "My landlord wrote:\nDear tenant,\nThe rent rises to 1450 in June.\nRegards,\nPeter Moss",
+    "homework problem: a bus leaves Bergen at 8 with 30 people. 12 get off at the first stop. "
+    "How many are left?",
+    "I totally love getting up at 5am /s",
+    "Here is the article: Coffee drinkers live 7 years longer, says a study of 2000 people.",
+])
+def test_what_the_user_did_not_assert_is_not_learned_but_a_fact_beside_it_is(not_asserted):
+    transcript = session(f"I work at the harbour in Tromso.\n{not_asserted}")
+    assert extract_statements(transcript) == [("I work at the harbour in Tromso.", "fact")]
+
+
+def test_a_negation_that_carries_the_meaning_is_kept():
+    transcript = session("no emojis in your replies please", "Ok.", "No, I live in Oslo.", "Ok.")
+    assert extract_statements(transcript) == [("No emojis in your replies please.", "preference"),
+                                              ("I live in Oslo.", "correction")]
+
+
+@pytest.mark.parametrize("sentence", [
+    "always answer in metric units", "from now on call me Jo", "keep it under three sentences",
+    "I'm diabetic so keep that in mind.", "I'm vegetarian, don't suggest meat.",
+    "please use British spelling", "I'd appreciate it if you kept answers short.",
+])
+def test_standing_instructions_about_the_user_are_learned_as_preferences(sentence):
+    held: list[dict] = []
+    insight = derive_insight(session(sentence), NoModel(), held=held)
+    assert insight is not None and insight.kinds == ["preference"]
+    assert held == []
+
+
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ("If I won the lottery I would buy a boat.", None),
+    ("You are a grumpy innkeeper called Bram.", None),
+    ("Solve 2x + 3 = 11.", None),
+    ("I'm the queen of Denmark, yeah right.", None),
+    ("wondering if the gym opens at 6", None),
+    ("No more puns please.", "preference"),
+    ("If it helps, my daughter is 9.", "fact"),
+])
+def test_classify_by_sentence_type(sentence, kind):
+    assert classify(sentence) == kind

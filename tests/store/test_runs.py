@@ -134,3 +134,57 @@ def test_a_run_takes_only_its_own_tenants_sessions(db, database_url, runs, tenan
     assert [s["id"] for s in runs.for_tenant(other).take_sessions(theirs_run, 100)] == [theirs]
     assert runs.tenant_of(theirs_run) == other
     assert runs.get(theirs_run) is None  # not this tenant's run
+
+
+def succeeded_run_with_insights(db, runs, tenant, *texts: str) -> tuple[uuid.UUID, list[int]]:
+    """A session and a succeeded run that derived an active insight per text from it."""
+    sid, run = add_session(db, tenant), runs.create()
+    ids = runs.replace_insights(run, sid, [{"kind": "fact", "text": t} for t in texts])
+    runs.finish(run, "succeeded")
+    return sid, ids
+
+
+def test_a_retired_insight_keeps_what_replaced_it_and_is_never_replayed(db, runs, tenant):
+    _, [old, other] = succeeded_run_with_insights(db, runs, tenant, "The user lives in Lyon.",
+                                                  "The user has a cat.")
+    _, [new] = succeeded_run_with_insights(db, runs, tenant, "The user moved to Nantes.")
+    assert runs.retire_insights([old], new) == [old]
+    assert runs.retire_insights([old], new) == []  # only active ones retire
+    row = db.execute("SELECT status, replaced_by FROM insights WHERE id = %s", (old,)).fetchone()
+    assert row == {"status": "retired", "replaced_by": new}
+    assert {r["id"] for r in runs.earlier_insights(runs.create())} == {other, new}
+
+
+def test_narrowing_keeps_the_rest_of_an_insight_in_a_new_active_row(db, runs, tenant):
+    sid, [old] = succeeded_run_with_insights(
+        db, runs, tenant, "- The user lives in Lyon.\n- The user has a cat.")
+    rest = runs.narrow_insight(old, "- The user has a cat.")
+    rows = {r["id"]: r for r in db.execute(
+        "SELECT id, session_id, run_id, status, replaced_by, text FROM insights"
+        " WHERE id IN (%s, %s)", (old, rest)).fetchall()}
+    assert rows[old]["status"] == "retired" and rows[old]["replaced_by"] == rest
+    assert rows[rest]["status"] == "active" and rows[rest]["session_id"] == sid
+    assert rows[rest]["run_id"] == db.execute("SELECT run_id FROM insights WHERE id = %s",
+                                              (old,)).fetchone()["run_id"]
+    assert [r["id"] for r in runs.earlier_insights(runs.create())] == [rest]
+    assert runs.narrow_insight(old, "anything") is None  # retired: nothing left to narrow
+
+
+def test_erasing_the_replacing_session_leaves_the_retired_insight_without_replaced_by(
+        db, runs, tenant):
+    _, [old] = succeeded_run_with_insights(db, runs, tenant, "The user lives in Lyon.")
+    newer, [new] = succeeded_run_with_insights(db, runs, tenant, "The user moved to Nantes.")
+    runs.retire_insights([old], new)
+    db.execute("DELETE FROM sessions WHERE id = %s", (newer,))  # what erasure deletes
+    row = db.execute("SELECT status, replaced_by FROM insights WHERE id = %s", (old,)).fetchone()
+    assert row == {"status": "retired", "replaced_by": None}
+
+
+def test_insights_of_another_tenant_are_not_retired(db, database_url, runs, tenant):
+    _, [old] = succeeded_run_with_insights(db, runs, tenant, "The user lives in Lyon.")
+    other = RunStore.connect(database_url)  # the default tenant
+    try:
+        assert other.retire_insights([old], None) == []
+        assert other.narrow_insight(old, "x") is None
+    finally:
+        other.close()
