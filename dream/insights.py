@@ -14,11 +14,12 @@ from typing import Any
 
 from dream.config import DreamConfig
 from dream.embedded_facts import facts_in_request
+from dream.frames import session_sentences
 from dream.generator import Generator
 from dream.guard import screen
 from dream.negation import drop_interjection, is_negative_request
 from dream.redact import PLACEHOLDER
-from dream.sentence_types import NOT_ASSERTED, QUESTION, REQUEST, sentence_type, user_sentences
+from dream.sentence_types import NOT_ASSERTED, QUESTION, REQUEST, sentence_type
 from dream.supersession import Memory
 from dream.textnorm import (
     clean,
@@ -48,7 +49,8 @@ _CORRECTION = re.compile(
     r"\b(?:correction|actually|i meant|that'?s (?:wrong|not right|incorrect|not true)|"
     r"you'?re wrong|not (?:right|correct)|update|no longer|anymore|changed|moved to|instead|"
     r"let me correct|to correct|i mean|scratch that|my bad|typo|make (?:that|it)|"
-    r"change (?:that|it) to)\b|^(?:no|nope|sorry|wait|oops)\b", re.I)
+    r"change (?:that|it) to|changed my mind|oops|no wait)\b|"
+    r"^(?:(?:ah|oh|hm+|um+|well|ok)\W*\s*)?(?:no|nope|sorry|wait|oops|my bad)\b", re.I)
 # How the user wants to be treated: likes and dislikes, a name or pronouns, allergies, and
 # standing instructions about the replies to them ("always answer in metric", "keep it under
 # three sentences", "call me Jo", "please use British spelling").
@@ -148,10 +150,11 @@ def extract_statements(transcript: list[dict[str, Any]], max_chars: int = 300,
     """(statement, kind) for what the user stated, in order, each new statement updating what
     the session said before (`dream.memory`: corrections win, superseded statements go)."""
     memory = Memory()
-    for message in transcript:
-        if message.get("role") != "user":
-            continue
-        for sentence in user_sentences(message_text(message)):
+    # A role-play, an imagined world or an announced paste may run on over several messages.
+    users = (message_text(m) for m in transcript if m.get("role") == "user")
+    for own_sentences in session_sentences(users):
+        carried = False  # a correction's next sentence may carry it ("no wait. ours is Rex")
+        for sentence in own_sentences:
             said = clean(sentence)
             # A redacted value was the point of its sentence ("My email is [email]."): skip it.
             if len(sentence) > max_chars or PLACEHOLDER.search(sentence):
@@ -165,8 +168,9 @@ def extract_statements(transcript: list[dict[str, Any]], max_chars: int = 300,
                     memory.learn(fact, "fact", False)
                 continue
             # Not a statement by itself, a bare correction ("make that Tuesday") may still apply.
-            memory.learn(strip_markers(said), kind, kind == "correction"
-                         or bool(_CORRECTION.search(said)))
+            signal = kind == "correction" or bool(_CORRECTION.search(said))
+            memory.learn(strip_markers(said), kind, signal or carried)
+            carried = signal
     return memory.pairs()[-limit:]  # the latest: corrections and the session's conclusions last
 
 

@@ -17,15 +17,17 @@ from dream.textnorm import numbers_in, split_sentences
 ASSERTION, QUESTION, REQUEST = "assertion", "question", "request"
 HYPOTHETICAL, ROLE_PLAY, EXERCISE = "hypothetical", "role-play", "exercise"
 QUOTED, SARCASM = "quoted", "sarcasm"
-# Sentences whose content the user does not assert, whatever their grammar.
-NOT_ASSERTED = frozenset({HYPOTHETICAL, ROLE_PLAY, EXERCISE, QUOTED, SARCASM})
+REPORTED, FEEDBACK = "reported", "feedback"
+# Sentences whose content the user does not assert, whatever their grammar: someone else's claim
+# reported, or a verdict on the assistant's last reply ("that worked"), is no fact of their world.
+NOT_ASSERTED = frozenset({HYPOTHETICAL, ROLE_PLAY, EXERCISE, QUOTED, SARCASM, REPORTED, FEEDBACK})
 
 # Discourse openers that hide a sentence's real start ("Oh, and so ..."), for judging its type.
 _OPENER = re.compile(r"^(?:(?:oh|ok(?:ay)?|so|well|and|also|but|btw|by the way|hey|hmm+|um+|"
                      r"anyway|alright|honestly|now)\b[\s,:;.!\-]*)+", re.I)
 # A question by its first words, with or without "?": "how old is", "wondering if", "do you know".
 QUESTION_START = re.compile(
-    r"^(?:what|who|whom|whose|when|where|why|how|which|is|are|am|was|were|do|does|did|can|"
+    r"^(?:what|who|whom|whose|when|where|why|how|which|whats|whos|wheres|whens|whys|hows|is|are|am|was|were|do|does|did|can|"
     r"could|would|will|should|shall|may|might|have|has|had|isn'?t|aren'?t|don'?t you|"
     r"any idea|i wonder|i was wondering|i'?m (?:curious|wondering)|(?:just )?wondering|"
     r"(?:just )?curious (?:if|whether|about|what|how|why)|does anyone know|"
@@ -35,9 +37,21 @@ REQUEST_START = re.compile(
     r"^(?:please |pls |kindly )?(?:tell|write|explain|give|help|show|list|translate|summari[sz]e|"
     r"describe|make|create|generate|draft|compose|suggest|recommend|find|calculate|compute|"
     r"solve|fix|check|rewrite|plan|imagine|pretend|define|compare|name|continue|repeat|"
+    r"add|remove|shorten|lengthen|expand|delete|replace|redo|tweak|convert|format|rephrase|"
+    r"reword|paraphrase|proofread|polish|brainstorm|"
     r"let'?s|go ahead|try|answer|reply|say|can you|could you|would you|i (?:need|want|would "
     r"like|'d like) (?:help|you to|to know|to ask|a|an|some)|i have a question|let me ask)\b",
     re.I)
+# A follow-up that only steers the last answer: "something funnier", "darker", "more like Zed",
+# "a version where the hero is old" (what follows "where" is fiction, not the user's world).
+_FOLLOW_UP = re.compile(
+    r"^(?:(?:something|anything|one|another(?: one)?|(?:a )?(?:bit|little|lot|tad)|much|way|"
+    r"even|slightly|maybe|but|make it) )?(?:\w+er|more \w+|less \w+|else|different|similar)"
+    r"(?: please| pls| than (?:that|this|before)| this time)?[.!]*$"
+    r"|^(?:more|less|something|anything|maybe something) like\b"
+    r"|^(?:an?|another|one more|the same|same) (?:[\w-]+ ){0,2}?(?:story|sequel|prequel|version|"
+    r"poem|song|scene|chapter|ending|draft|joke|tweet|post|paragraph|variant|script|dialogue|"
+    r"plot|episode|limerick|haiku|one)s? (?:where|in which|about|but|with|that|like)\b", re.I)
 # Supposing rather than stating: "suppose", "what if", "imagine", an unreal or future condition
 # not about the assistant ("if I had a dog", "if we ever move"), a consequence hanging on a
 # condition ("I'd name it Waffles if ..."), an unreal wish about the user's own world.
@@ -54,14 +68,17 @@ _HYPOTHETICAL = re.compile(
 _ROLE_PLAY = re.compile(
     r"^you(?:'re| are)(?: now| going to be| gonna be)? (?:a|an|the|my|called|named|captain)\b"
     r"(?! (?:life ?saver|genius|star|legend|gem|champ|godsend|saint|hero|angel|best|great)\b)"
-    r"|\blet'?s (?:pretend|play|role-?play|do a (?:role-?play|mock|practice))\b"
+    r"|^role[- ]?play\b\s*[:,-]"
+    r"|\blet'?s (?:pretend|play|role[- ]?play|do a (?:role[- ]?play|mock|practice))\b"
+    r"|\b(?:can|could|shall) we play\b|^(?:(?:please|now|can you|could you|will you) )?"
+    r"(?:pretend to be\b|be my (?!guest\b)\w+)"
     r"|\b(?:pretend|imagine) (?:to be|you(?:'re| are)|that you|we(?:'re| are))\b"
     r"|(?:^(?:please |now |can you |could you |i want you to |i'd like you to )?|\byou(?:'ll| will"
     r"| can| could)? )(?:play|take|assume) the (?:role|part) of\b|\bin character\b"
-    r"|\brole-?play (?:as|with me|time)\b|\b(?:a|the|this|our) role-?play\b"
+    r"|\brole[- ]?play (?:as|with me|time)\b|\b(?:a|the|this|our) role[- ]?play\b"
     r"|^(?:please |now |can you |could you )?(?:act|behave|respond|talk|speak) (?:as|like) "
     r"(?:a|an|the|my)\b"
-    r"|\bin (?:this|our) (?:story|game|scenario|role-?play|fiction|world|campaign|universe)\b"
+    r"|\bin (?:this|our) (?:story|game|scenario|role[- ]?play|fiction|world|campaign|universe)\b"
     r"|\b(?:mock|practice) interview\b|\binterview practice\b"
     r"|\b(?:be|as|play) (?:the|my) (?:interviewer|examiner|customer|opponent|narrator)\b"
     r"|\bi(?:'ll| will) (?:be|play) (?:the|a|an) \w+(?: \w+)? and you(?:'ll| will)? (?:be|play)\b"
@@ -75,6 +92,10 @@ _EXERCISE = re.compile(
     r"|\b(?:homework|assignment|worksheet|exam|test|quiz) (?:question|problem|exercise|task)s?\b"
     r"|\b(?:my|this|the|a|our) (?:homework|assignment|worksheet|riddle|puzzle|brain ?teaser|"
     r"word problem|math problem|exercise)\b[^.?!]{0,40}:"
+    r"|^(?:(?!my\b|our\b)[\w-]+ )?(?:riddle|puzzle|brain ?teaser|quiz)s?\b\s*#?\d*\s*:"
+    r"|^(?:logic|maths?|physics|chemistry|chess|geometry|algebra|probability|coding|interview|"
+    r"practice|bonus|trick|lateral thinking) (?:puzzle|problem|question|riddle|exercise|"
+    r"challenge)s?\b"
     r"|^(?:riddle|puzzle|brain ?teaser|word problem|homework|true or false|multiple choice|"
     r"fill in the blanks?)\b"
     r"|^(?:a|an|one|two) (?:train|car|bus|plane|boat|cyclist|runner|farmer|tank|pool|ladder|"
@@ -87,13 +108,39 @@ _EXERCISE = re.compile(
 _QUOTED = re.compile(
     r"^\"[^\"]*(?:\"[.!?,]*)?$|^'[^']+'[.!?]*$|\b(?:said|says|wrote|writes|texted|emailed|"
     r"replied|asked|told (?:me|us)|messaged|posted|tweeted|commented|put it)\s*[:,]?\s*\"", re.I)
+# Someone else's claim in the user's words: "my colleague said that ...", "according to Ana,",
+# "my uncle insists ...", "I was told ...". The subject is not the user, nor a clause opener.
+_SAYER = (r"(?:keeps? (?:saying|telling (?:me|us)|claiming|insisting)|said|says|told (?:me|us)|"
+          r"tells (?:me|us)|thinks|reckons|(?:claim|insist|swear|believe|argue|maintain)(?:s|ed)?"
+          r"|swore|is convinced|was convinced)")
+_REPORTED = re.compile(
+    r"^according to\b|^i (?:was told|(?:have |'ve )?heard|read (?:somewhere|online|on))\b"
+    r"|^(?!(?:i|we|you|i'm|if|when|whenever|because|since|after|before|what|how|why|unless|"
+    r"although|though|as|that)\b)(?:[\w'-]+ ){1,5}?" + _SAYER +
+    r"(?! (?:were|are|was|is|have|had|has|will|for|of|to|and|hi|hello|yes|no)\b)\b", re.I)
 # Sarcasm the writer marked: "/s", "yeah right", "... not!", "sure, because ...", "lol jk".
 _SARCASM = re.compile(
     r"(?:^|\s)/s\b|\byeah,? right\b|\bnot!+\s*$|^(?:oh,? )?(?:sure|yeah|right|totally),? "
-    r"because\b|\b(?:jk|j/k|just kidding|only kidding)\b|^as if\b|\bsaid no ?one ever\b", re.I)
+    r"because\b|\b(?:jk|j/k|just kidding|only kidding)\b|^as if\b|\bsaid no ?one ever\b"
+    r"|\((?:not|sarcasm|sarcastic|being sarcastic|jk|kidding)\b[^)]*\)|#sarcasm\b|/sarcasm\b"
+    r"|[,.\u2026]\s*(?:not|yeah,? sure)[.!]*\s*$|^(?:oh,? )?(?:yeah,? )?totally[,!]", re.I)
+# An eye-roll after a glowing claim ("best meeting ever 🙄") says the opposite.
+_EYE_ROLL = re.compile("[\U0001F644\U0001F643\U0001F612\U0001F611]")
+_GLOWING = re.compile(r"\b(?:love\w*|great|best|favou?rite|fun|amazing|wonderful|fantastic|"
+                      r"perfect|thrilled|can'?t wait|so happy|awesome|brilliant|excellent|"
+                      r"enjoy\w*|nice|adore|fabulous|delighted)\b", re.I)
+# A verdict on the assistant's last reply, nothing more: "thanks, that worked perfectly".
+_FEEDBACK = re.compile(
+    r"^(?:(?:thanks|thank you|thx|ty|great|perfect|cool|nice|awesome|wow|ok(?:ay)?)[,!.]* )*"
+    r"(?:that|this|it|yours|the (?:answer|code|fix|reply|recipe|list|suggestion|(?:first|second|"
+    r"last) one)|your (?:answer|code|fix|reply|suggestion|idea|explanation))"
+    r"(?:'s| is| was| worked| works| helped| helps| did| looks| sounds| makes)"
+    r"(?: (?:so|really|very|super|much|perfectly|great|well|fine|nicely|helpful|useful|perfect|"
+    r"wrong|right|correct|better|worse|brilliant|amazing|awesome|good|bad|clear|confusing|a lot|"
+    r"the trick|like a charm|now|for me|sense|thanks|thank you))*[\s.!,]*$", re.I)
 # A tag on its own that takes back the sentence before it: "jk", "/s", "Not!", "yeah right".
-_RETRACTION = re.compile(r"^(?:lol |haha |lmao )?(?:/s|jk|j/k|just kidding|only kidding|not!+|"
-                         r"yeah,? right|sike|psych)[!. ]*$", re.I)
+_RETRACTION = re.compile(r"^(?:lol |haha |lmao )?\(?(?:/s|jk|j/k|just kidding|only kidding|not|"
+                         r"yeah,? right|yeah,? sure|totally|sike|psych|sarcasm)\)?[!. ]*$", re.I)
 
 
 def sentence_type(sentence: str) -> str:
@@ -102,17 +149,21 @@ def sentence_type(sentence: str) -> str:
     body = _OPENER.sub("", text)
     if _QUOTED.search(text) or text.startswith(">"):
         return QUOTED
-    if _SARCASM.search(text):
+    if _SARCASM.search(text) or (_EYE_ROLL.search(text) and _GLOWING.search(text)):
         return SARCASM
     if _ROLE_PLAY.search(body):
         return ROLE_PLAY
     if _EXERCISE.search(body):
         return EXERCISE
+    if _REPORTED.search(body):
+        return REPORTED
+    if _FEEDBACK.match(body):
+        return FEEDBACK
     if _HYPOTHETICAL.search(body):
         return HYPOTHETICAL
     if text.endswith("?") or QUESTION_START.match(body):
         return QUESTION
-    if REQUEST_START.match(body):
+    if REQUEST_START.match(body) or _FOLLOW_UP.match(body):
         return REQUEST
     return ASSERTION
 
@@ -129,7 +180,12 @@ _PASTE_INTRO = re.compile(
     rf"forwarding|i(?:'ve| have)? (?:pasted|copied|attached|forwarded))\b[^:]{{0,60}}"
     rf"\b{_MATERIAL}\b[^:]{{0,40}}"
     r"|\b(?:pasted|copied|quoted) (?:below|here|in full)"
-    rf"|^{_LABEL}):", re.I)
+    rf"|^(?:an? |the |this |that )?(?:{_LABEL}|{_MATERIAL})(?: (?:from|by|of|to) [^:.!?]{{1,30}})?"
+    # A task on text that follows: "correct the grammar:", "paraphrase this:", "translate:".
+    r"|^(?:please |pls |can you |could you )?(?:correct|fix|proofread|paraphrase|rephrase|reword|"
+    r"rewrite|translate|summari[sz]e|shorten|edit|improve|polish|simplify|check|grade|mark|"
+    r"analy[sz]e|respond to|reply to|answer|continue|finish|complete)\b"
+    r"(?:(?!\b(?:my|our|i|we)\b)[^:]){0,40}):", re.I)
 # A colon after a verb of saying: "my landlord wrote:", "she said this morning:", "it reads:".
 _SPEECH_INTRO = re.compile(r"\b(?:wrote|writes|said|says|texted|emailed|replied|messaged|posted|"
                            r"sent(?: me| us)?|reads)\b[^:.!?]{0,30}:", re.I)
@@ -230,17 +286,18 @@ class _Reader:
         return kind
 
 
-def passages(text: str) -> list[tuple[str, str]]:
+def passages(text: str, pasted: bool = False) -> list[tuple[str, str]]:
     """Every sentence of a message with its type, passages taken into account.
 
     Lines starting with ">" are quoted; a paste introduced by "here's the email:" or "she wrote:"
     runs until the user turns back ("How should I reply?" opening a paragraph, "anyway", a
     letter's sign-off); a role-play or exercise set-up runs to the end of its paragraph; a tag
-    such as "jk" or "/s" makes the sentence before it sarcasm.
+    such as "jk" or "/s" makes the sentence before it sarcasm. `pasted`: the message is the
+    material an earlier message announced ("here's the email:"), quoted until the user turns back.
     """
     text = _CLOSING_QUOTE.sub(r"\2\1", _SARCASM_TAG.sub("/s\n", text))
     lines = text.split("\n")
-    reader = _Reader(has_sign_off=_is_signed(lines))
+    reader = _Reader(has_sign_off=_is_signed(lines), block=QUOTED if pasted else None)
     out: list[tuple[str, str, int]] = []
     paragraph = 0
     for line in lines:
@@ -256,6 +313,17 @@ def passages(text: str) -> list[tuple[str, str]]:
     _mark_retractions(out)
     _mark_problem_givens(out)
     return [(sentence, kind) for sentence, kind, _ in out]
+
+
+def announces_paste(sentence: str) -> bool:
+    """The sentence introduces material that is not in it ("Here's the email he sent:")."""
+    intro = _PASTE_INTRO.search(sentence) or _SPEECH_INTRO.search(sentence)
+    return bool(intro) and not sentence[intro.end():].strip(" .")
+
+
+def ends_passage(sentence: str) -> bool:
+    """The user steps back into their own voice here ("anyway", "OOC:", "in real life")."""
+    return bool(_EXIT.match(sentence))
 
 
 def _is_signed(lines: list[str]) -> bool:
@@ -275,12 +343,16 @@ def user_sentences(text: str) -> list[str]:
 
 
 def _mark_retractions(out: list[tuple[str, str, int]]) -> None:
-    """"I love Mondays. jk": the tag takes the sentence before it back, so both are sarcasm."""
+    """"I love Mondays. jk": the tag takes the sentence before it back, so both are sarcasm; an
+    eye-roll opening the next sentence takes back a glowing one ("Best day ever. 🙄")."""
     for i, (sentence, _, paragraph) in enumerate(out):
-        if _RETRACTION.match(sentence.strip()) or sentence.strip(" .!") == "NOT":
+        rolled = bool(i) and bool(_EYE_ROLL.match(sentence.strip())) and bool(
+            _GLOWING.search(out[i - 1][0]))
+        tag = _RETRACTION.match(sentence.strip())
+        if tag or (rolled and not _EYE_ROLL.sub("", sentence).strip(" .!")):
             out[i] = (sentence, SARCASM, paragraph)
-            if i:
-                out[i - 1] = (out[i - 1][0], SARCASM, out[i - 1][2])
+        if i and (tag or rolled):
+            out[i - 1] = (out[i - 1][0], SARCASM, out[i - 1][2])
 
 
 def _mark_problem_givens(out: list[tuple[str, str, int]]) -> None:

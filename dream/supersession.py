@@ -12,7 +12,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dream.textnorm import STOPWORDS, clean, contains_phrase, content_tokens, normalize, numbers_in
+from dream.changes import CHANGE, RENAME, replaces
+from dream.textnorm import clean, contains_phrase, content_tokens, normalize, numbers_in
+from dream.value_kinds import value_phrase, values
 
 _ADVERBS = (r"(?:(?:just|now|still|also|really|actually|currently|recently|finally|already|only|"
             r"no longer|never|not)\s+)*")
@@ -33,41 +35,41 @@ _CLAUSE = re.compile(r"\s*[,;]\s*|\s+(?:and|but|so)\s+(?=(?:i|we|he|she|they|my|
 # Saying that something changed: a same-slot statement with one of these replaces the older one.
 _UPDATE = re.compile(r"\b(?:now|these days|nowadays|currently|moved to|switched to|changed to|"
                      r"just turned|turned|anymore|any more|no longer)\b", re.I)
-# Interjections before a correction: "No, ...", "sorry, ...", "actualy ..." (typos too).
-_INTERJECTION = re.compile(r"^(?:(?:no|nope|sorry|wait|oops|hmm)\s*[,:;.!-]+\s*|"
-                           r"(?:ac?tu?al+y|i meant|correction|update|oh)\b[\s,:;.!-]*)+", re.I)
-# Openers of a bare correction ("make that Tuesday", "it's 9 actually").
+# Interjections before a correction: "No, ...", "sorry, ...", "oops typo", "hm actually",
+# "changed my mind", "my bad" ("actualy": typos too).
+_INTERJECTION = re.compile(
+    r"^(?:(?:no|nope|sorry|wait|oops|hm+|ah|oh|well|ok)\s*[,:;.!-]+\s*|"
+    r"(?:no|nope)\s+(?=wait\b|sorry\b|its?\b|it's\b|that'?s\b|i meant?\b)|"
+    r"(?:ac?tu?al+y|i meant|i mean|correction|update|oh|ah|hm+|oops|typo|sorry|wait|well|"
+    r"my bad|scratch that|changed my mind|i changed my mind)\b[\s,:;.!-]*)+", re.I)
+# Openers of a bare correction ("make that Tuesday", "it's 9 actually", "down to 80kg").
 _OPENER = re.compile(r"^(?:(?:make|change) (?:that|it)(?: to)?|(?:it|that)(?:'s| is| was| should "
-                     r"be| will be)|i meant(?: to say)?|i mean|rather|or rather)\s+", re.I)
-_TRAILER = re.compile(r"[\s,]*\b(?:now|then|actually|instead|though|sorry|lol|please|i think)"
-                      r"[\s.!]*$", re.I)
+                     r"be| will be)|its|i meant(?: to say)?|i mean|rather|or rather|"
+                     r"(?:down|up) to)\s+", re.I)
+_TRAILER = re.compile(r"[\s,]*\b(?:now|then|actually|instead|though|sorry|lol|please|i think|"
+                      r"specifically|haha)[\s.!]*$", re.I)
 _SWAPS = (  # "not Y but X", "X, not Y", "X instead of Y"
     re.compile(r"^(?:(?:it|that)(?:'s| is| was)\s+)?not\s+(?P<old>.+?),?\s+but\s+(?P<new>.+)$",
                re.I),
     re.compile(r"^(?P<new>.+?),?\s+(?:and\s+)?not\s+(?P<old>.+)$", re.I),
     re.compile(r"^(?P<new>.+?)\s+instead of\s+(?P<old>.+)$", re.I),
 )
-_ENDED = re.compile(r"^(?:i|we)\s+(?:(?:just|recently|finally|already)\s+)*(?:left|quit|resigned "
-                    r"from|sold|moved (?:out of|away from)|gave up|broke up with|divorced|"
+_ENDED = re.compile(r"^(?:(?:i|we)\s+)?(?:(?:just|recently|finally|already)\s+)*(?:left|quit|"
+                    r"resigned from|sold|moved (?:out of|away from)|gave up|broke up with|divorced|"
                     r"stopped (?:working|studying) (?:at|for))\s+(?:my\s+|our\s+|the\s+)?(.+)$",
                     re.I)
+_SPLIT_UP = re.compile(r"^(?P<who>[\w' ]{1,40}?) and (?:i|we) (?:just |finally )?"
+                       r"(?:broke up|split up|divorced|separated)\b", re.I)
+_POSSESSIVE = re.compile(r"^(?P<whose>ours|mine|his|hers|theirs)\s+(?:is|are|was)\s+(?:called\s+|"
+                         r"named\s+)?(?P<value>.+)$", re.I)
+_THIRD_PERSON = {"he", "she", "it", "they", "his", "her", "their", "its"}
+_LAST_WORD = re.compile(r"\b(?:is|called|named) [\w.@-]+\.?$", re.I)
+_OWNER = {"ours": "our", "mine": "my", "his": "his", "hers": "her", "theirs": "their"}
 _OBJECT_END = re.compile(r"[,;]|\s+(?:in|on|at|last|this|after|because|since|and|to|for|when|"
                          r"ago|as|two|three|a|an)\b", re.I)
 _NO_LONGER = re.compile(r"\bno longer\b|\b(?:any ?more|any longer)\s*$", re.I)
 _NEGATION = re.compile(r"\b(?:no longer|do not|don't|does not|doesn't|not|any ?more|any longer)"
                        r"\b\s*", re.I)
-_VALUE = re.compile(
-    r"(?<![\w:])(?:(?P<time>\d{1,2}(?::\d{2})?\s*(?i:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2})"
-    r"|(?P<day>(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)days?))"
-    r"|(?P<month>(?i:january|february|march|april|june|july|august|september|october|november"
-    r"|december)|May)"
-    r"|(?P<number>\d+(?:[.,]\d+)*|(?i:zero|one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)))"
-    r"(?![\w:])"
-    r"|(?<=\s)(?!I\b|I')(?P<name>[A-Z][\w'-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w'-]*)*)")
-_FILLER = {"the", "a", "an", "of", "de", "years", "year", "old", "pm", "am"}
-
-
 def _expand(text: str) -> str:
     return re.sub(r"(?<=[a-z])('m|'re|'ve|'s)\b(?= +(?:not\b|[a-z0-9]))",
                   lambda m: _CONTRACTIONS[m.group(1)], text, flags=re.I)
@@ -118,15 +120,28 @@ def clauses(statement: str) -> list[str]:
     return [c for c in _CLAUSE.split(statement.rstrip(" .!;")) if c]
 
 
-def values(text: str) -> list[tuple[str, re.Match[str]]]:
-    """(type, match) for each value in `text`: a time, day, month, number, or capitalised name
-    (not the first word: every sentence starts with a capital)."""
-    return [(m.lastgroup or "", m) for m in _VALUE.finditer(text)]
+def _revision(body: str) -> tuple[str, re.Match[str], set[str], bool] | None:
+    """(kind, value, words next to it, about someone else) of a bare value or a third-person
+    statement with one value; None for anything else (a swap, "X, not Y", names its own)."""
+    if any(pattern.match(body) for pattern in _SWAPS):
+        return None
+    fragment = _TRAILER.sub("", clauses(_OPENER.sub("", body) or body)[0]).strip(" ,")
+    found = values(" " + fragment)
+    if value_phrase(fragment) and len(found) == 1:
+        return found[0][0], found[0][1], _neighbours(" " + fragment, found[0][1]), False
+    head = _head(body)
+    found = values(body)
+    first = normalize(head.group(1)).split()[:1] if head else []
+    if not first or first[0] not in _THIRD_PERSON or len(found) != 1:
+        return None
+    return found[0][0], found[0][1], set(body[:found[0][1].start()].lower().split()[-1:]), True
 
 
-def _value_phrase(text: str) -> bool:
-    words = normalize(text).split()
-    return 0 < len(words) <= 4 and all(w not in STOPWORDS or w in _FILLER for w in words)
+def _neighbours(text: str, value: re.Match[str]) -> set[str]:
+    """The words either side of a value ("year" in "year 6", "kids" in "3 kids")."""
+    return {w for w in (text[:value.start()].lower().split()[-1:]
+                        + text[value.end():].lower().split()[:1])
+            if w.strip(".,!") not in {"the", "a", "an", "is", "at", "on", "in", "to"}}
 
 
 def _same_slot(new: str, old: str) -> bool:
@@ -187,14 +202,18 @@ class Memory:
         signal = corrects or bool(_UPDATE.search(body) or _OPENER.match(body))
         if (kind or signal) and self._swap(body, kind or "correction", signal):
             return
-        if signal and self._revise(body):
+        if signal and (self._possessive(body) or self._revise(body) or self._rephrase(body)):
             return
         if kind is None or not body:
             return
+        self._retire_renamed(body)
         for clause in clauses(body):
             self._retire_ended(clause)
         if signal:
-            self._retire_clauses(lambda c: _same_slot(body, c))
+            resolved = self._resolve(body)
+            self._retire_clauses(lambda c: _same_slot(resolved, c))
+        if CHANGE.search(body):
+            self._retire_clauses(lambda c: replaces(body, c, clauses, key))
         # The same thing said the other way round ("I like X" / "I don't like X"): the newer wins.
         self._retire_clauses(lambda c: key(c) is not None and key(c) == key(body)
                              and _negated(c) != _negated(body))
@@ -238,12 +257,12 @@ class Memory:
                 continue
             new = _TRAILER.sub("", _OPENER.sub("", match["new"])).strip(" ,")
             old = _TRAILER.sub("", re.split(r"[,;]", match["old"])[0]).strip(" ,")
-            if not _value_phrase(old):
+            if not value_phrase(old):
                 continue
             held = self._latest(lambda k, old=old: contains_phrase(k.statement, old))
             if held is None:
                 return False
-            if _value_phrase(new):
+            if value_phrase(new):
                 return self._replace(held, re.search(
                     rf"(?<!\w){re.escape(old)}(?!\w)", held.statement, re.I), new)
             if signal or _same_relation(new, held.statement):
@@ -254,24 +273,14 @@ class Memory:
         return False
 
     def _revise(self, body: str) -> bool:
-        """A bare value ("no, 9 now", "make that Tuesday") or a pronoun statement carrying one
-        value ("she just turned 9"): it replaces a value of the same kind in the latest
-        statement holding one (about someone else than the user, for he/she/it/they)."""
-        fragment = _TRAILER.sub("", _OPENER.sub("", body)).strip(" ,")
-        found = values(" " + fragment)
-        if _value_phrase(fragment) and len(found) == 1:
-            kind, value = found[0]
-            before = None
-            about_others = False
-        else:
-            head = _head(body)
-            found = values(body)
-            if head is None or normalize(head.group(1)) not in {"he", "she", "it", "they"} \
-                    or len(found) != 1:
-                return False
-            kind, value = found[0]
-            before = body[:value.start()].split()[-1:]
-            about_others = True
+        """A bare value ("no, 9 now", "make that Tuesday", "the 6th", "4 kids") or a third-person
+        statement carrying one value ("she just turned 9", "her name is Ada now"): it replaces a
+        value of the same kind in the latest statement holding one (about someone else than the
+        user, for he/she/it/they), where the same word stands next to it if one does."""
+        target = _revision(body)
+        if target is None:
+            return False
+        kind, value, near, about_others = target
 
         def holds(k: Known) -> bool:
             subject = key(k.statement)
@@ -280,11 +289,56 @@ class Memory:
 
         held = self._latest(holds)
         if held is None:
-            return False
+            return kind == "handle" and self._replace_last_word(value.group().strip())
         spans = [m for t, m in values(held.statement) if t == kind]
-        same_place = [m for m in spans if before and
-                      held.statement[:m.start()].split()[-1:] == before]
+        same_place = [m for m in spans if near & _neighbours(held.statement, m)]
         return self._replace(held, (same_place or spans)[-1], value.group().strip())
+
+    def _replace_last_word(self, new: str) -> bool:
+        """A handle ("jdoe2") replaces the one word a latest "... is jdoe" ends with."""
+        held = self._latest(lambda k: _LAST_WORD.search(k.statement) is not None)
+        return held is not None and self._replace(
+            held, re.search(r"[\w.@-]+?(?=\.?$)", held.statement), new)
+
+    def _rephrase(self, body: str) -> bool:
+        """"I mean the upper valley": a bare "the ..." phrase replaces the last "the ..." phrase
+        of the latest statement's first clause."""
+        fragment = _TRAILER.sub("", clauses(body)[0]).strip(" ,")
+        if not re.fullmatch(r"the(?: [a-z'-]+){1,5}", fragment) or values(" " + fragment):
+            return False
+        held = self._latest(lambda k: " the " in clauses(k.statement)[0].lower())
+        if held is None:
+            return False
+        first = clauses(held.statement)[0]
+        start = first.lower().rindex(" the ") + 1
+        return self._replace(held, re.compile(re.escape(first[start:])).search(held.statement),
+                             fragment)
+
+    def _possessive(self, body: str) -> bool:
+        """"Ours is Pickle" (as a correction): the latest statement about "our ..." holding a
+        value of that kind now says it."""
+        match = _POSSESSIVE.match(body)
+        found = values(" " + match["value"]) if match else []
+        if not match or len(found) != 1:
+            return False
+        owner = _OWNER[match["whose"].lower()]
+        kind, value = found[0]
+        held = self._latest(lambda k: normalize(k.statement).split()[:1] == [owner]
+                            and any(t == kind for t, _ in values(k.statement)))
+        spans = [m for t, m in values(held.statement) if t == kind] if held else []
+        return held is not None and self._replace(held, spans[-1], value.group().strip())
+
+    def _resolve(self, body: str) -> str:
+        """`body` with a he/she/it/they subject read as the latest statement's noun subject
+        ("he moved to Leeds" after "my uncle lives in York": "my uncle moved to Leeds")."""
+        head = _head(body)
+        if head is None or normalize(head.group(1)) not in {"he", "she", "it", "they"}:
+            return body
+        for known in reversed(self.known):
+            earlier = _head(known.statement)
+            if earlier is not None and (key(known.statement) or ("i",))[0] not in _PRONOUNS:
+                return earlier.group(1) + body[len(head.group(1)):]
+        return body
 
     def _replace(self, held: Known, span: re.Match[str] | None, new: str) -> bool:
         if span is None:
@@ -295,6 +349,13 @@ class Memory:
         held.statement = held.statement[:span.start()] + new + held.statement[span.end():]
         held.kind = "correction"
         return True
+
+    def _retire_renamed(self, body: str) -> None:
+        """"We renamed A to B", "A is now B", "A and I broke up": what names A goes."""
+        gone = RENAME.search(body) or _SPLIT_UP.match(body)
+        if gone:
+            what = next(g for g in (gone.groupdict().get(n) for n in ("old", "was", "who")) if g)
+            self._retire(lambda k: contains_phrase(k.statement, what))
 
     def _retire_ended(self, clause: str) -> None:
         """"I left Deloitte" retires what mentions Deloitte; "I no longer work there", "I'm not

@@ -214,3 +214,55 @@ def test_standing_instructions_about_the_user_are_learned_as_preferences(sentenc
 ])
 def test_classify_by_sentence_type(sentence, kind):
     assert classify(sentence) == kind
+
+
+def said(*user_turns: str) -> list[str]:
+    """The statements a session of these user turns leaves, assistant replies in between."""
+    transcript = [m for turn in user_turns for m in ({"role": "user", "content": turn},
+                                                     {"role": "assistant", "content": "Ok."})]
+    return [statement for statement, _ in extract_statements(transcript)]
+
+
+def test_role_play_runs_on_over_messages_until_the_user_steps_out():
+    assert said("I work night shifts at a bakery in Leeds.",
+                "roleplay: you're a ship's cook and i'm a sailor who hates fish",
+                "my name is Bram and i have sailed for 20 years",
+                "out of character: my sister is called Ines") == [
+        "I work night shifts at a bakery in Leeds.", "My sister is called Ines."]
+    assert said("let's play a detective game, you're the suspect",
+                "i found the knife in the greenhouse at midnight",
+                "ok end the game.", "my real job is accounting at a dairy") == [
+        "My real job is accounting at a dairy."]
+    assert said("be my grandpa and tell me about the war", "grandpa you had 4 medals right",
+                "back to reality. i'm moving to Cork in june") == ["I'm moving to Cork in june."]
+
+
+def test_words_said_in_character_after_a_game_is_set_up_are_not_learned():
+    assert said("can we play a game where you're my landlord and i'm behind on rent",
+                "sorry, i lost my job at the factory last month, i'll pay in august") == []
+
+
+def test_an_imagined_world_makes_would_be_statements_unreal():
+    assert said("in a world where dogs can talk",
+                "my beagle Pepper would be a lawyer. she is 6 and loves carrots") == [
+        "She is 6 and loves carrots."]
+    assert said("I wish I was taller.", "I'm 1.60 m.") == ["I'm 1.60 m."]
+
+
+def test_reported_claims_are_not_the_users_but_their_own_check_is():
+    assert said("my landlord claims the heating was serviced in may. i rang the engineer "
+                "and the heating was last serviced in 2019") == [
+        "I rang the engineer and the heating was last serviced in 2019."]
+    assert said("according to my gym coach, i should eat 200 g of protein a day") == []
+
+
+def test_an_announced_paste_in_the_next_message_is_not_the_users():
+    assert said("here's the message my neighbour sent me:",
+                "the hedge belongs to us and will be cut on friday",
+                "I own the house since 2015.") == ["I own the house since 2015."]
+
+
+def test_marked_sarcasm_and_feedback_are_not_learned():
+    assert said("love spending my sunday on hold with the bank (not)",
+                "thanks, that worked perfectly", "i bank with Norvik") == [
+        "I bank with Norvik."]

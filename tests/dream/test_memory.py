@@ -109,3 +109,55 @@ def test_superseded_names_the_earlier_statements_a_new_session_replaces():
     assert superseded(earlier, ["I left Deloitte in March."]) == {2}
     assert superseded(earlier, ["I have a dog."]) == set()
     assert superseded(earlier, ["I live in Rotterdam."], ["correction"]) == {0}
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    (("I'm 41 and I cook a lot.", "oops typo, 47"), ["I'm 47 and I cook a lot."]),
+    (("my desk is on the 3rd floor", "hm actually its the 4th"), ["My desk is on the 4th floor."]),
+    (("the renovation budget is 20k", "make that 25k"), ["The renovation budget is 25k."]),
+    (("the call with the bank is monday at 9", "correction: 9:45"),
+     ["The call with the bank is monday at 9:45."]),
+    (("the fair opens on 3 march", "correction, 7 march"), ["The fair opens on 7 march."]),
+    (("our flat is at Birkenweg 8", "ah sorry its number 18"), ["Our flat is at Birkenweg 18."]),
+    (("I own 2 bikes and a car", "my bad, 3 bikes"), ["I own 3 bikes and a car."]),
+    (("my login at the library is mkoster", "no its mkoster7"),
+     ["My login at the library is mkoster7."]),
+])
+def test_a_bare_value_of_a_kind_replaces_the_last_value_of_that_kind(said, expected):
+    assert kept(*said) == expected
+
+
+def test_a_pronoun_stands_for_the_latest_third_person_subject():
+    assert kept("my aunt lives in Cork", "actually she moved to Sligo in march") == [
+        "She moved to Sligo in march."]
+    assert kept("my aunt lives in Cork", "actually she works at a pharmacy") == [
+        "My aunt lives in Cork.", "She works at a pharmacy."]
+
+
+def test_a_possessive_pronoun_after_a_correction_names_the_antecedent():
+    assert kept("our dog is called Biscuit", "no wait that's my cousin's dog. ours is Waffle")[0] \
+        == "Our dog is called Waffle."
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("my choir meets on mondays", "the choir switched to thursday nights"),
+    ("our server runs debian 10", "we finally upgraded the server to debian 12"),
+    ("my tablet is a galaxy tab 4", "got a new tablet, a surface 9"),
+    ("my coach at the gym is Priya Nair", "my new coach is Tomasz Wrobel"),
+    ("the standup is every morning", "we changed standups to twice a week"),
+    ("our course costs 40 dollars", "we lowered the price to 30 dollars"),
+    ("the app is called Beacon", "we renamed Beacon to Lantern"),
+    ("my partner is called Jonas", "jonas and i broke up"),
+])
+def test_a_later_change_replaces_the_statement_of_the_same_subject(before, after):
+    assert [s for s, _ in remember([session(before), session(after)])] == [
+        after[:1].upper() + after[1:] + "."]
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("my sister lives in Leeds", "my sister works at a bank now"),
+    ("my choir meets on mondays", "my choir has 30 members"),
+    ("my locker is 12", "my bike lock code is 4471"),
+])
+def test_a_different_relation_or_a_plain_new_fact_keeps_both(before, after):
+    assert len(remember([session(before), session(after)])) == 2

@@ -8,9 +8,11 @@ import pytest
 from dream.sentence_types import (
     ASSERTION,
     EXERCISE,
+    FEEDBACK,
     HYPOTHETICAL,
     QUESTION,
     QUOTED,
+    REPORTED,
     REQUEST,
     ROLE_PLAY,
     SARCASM,
@@ -23,10 +25,13 @@ CASES = {
     QUESTION: ["How tall is the Eiffel tower", "wondering if the pool opens on sundays",
                "do you know a good dentist near grunerlokka", "Is it ok to freeze rice?",
                "just curious whether cats can eat cheese", "I was wondering what time it closes",
-               "my flight is at 6, will I make it?"],
+               "my flight is at 6, will I make it?", "whats the best way to store basil",
+               "hows the weather in lima in june"],
     REQUEST: ["Write me a limerick about otters.", "pls translate this into german",
               "recommend me a thriller", "explain quantum tunneling simply",
-              "I need help with a cover letter"],
+              "I need help with a cover letter", "something shorter", "even simpler please",
+              "maybe something like Captain Ironwood", "a version where the knight loses",
+              "add more emojis"],
     HYPOTHETICAL: ["If I had a horse I'd call it Thunder.",
                    "if i won the lottery i would buy a boat",
                    "I'd move to Lisbon if my job allowed it.", "Suppose my rent was 2000 a month.",
@@ -38,24 +43,42 @@ CASES = {
                 "Let's pretend we're astronauts on the moon.", "play the role of my landlord",
                 "Act as the interviewer for a junior developer job.", "Stay in character please.",
                 "In this story the king has three daughters.", "lets do a mock interview",
-                "You'll be the examiner and I'll answer."],
+                "You'll be the examiner and I'll answer.",
+                "role play: you're a barista and i'm ordering", "be my strict piano teacher",
+                "can we play twenty questions"],
     EXERCISE: ["Solve 3x + 5 = 20.", "Exercise 4: a rectangle is 8 cm wide.",
                "A train leaves Leeds at 9am going 90 km/h.", "quiz me on french verbs",
                "homework question: what is the derivative of x^2", "Find the area of the triangle.",
-               "riddle: what has keys but no locks", "True or false: whales are fish."],
+               "riddle: what has keys but no locks", "True or false: whales are fish.",
+               "riddle #3: what gets wetter as it dries",
+               "chess puzzle: white to move and mate in two"],
     QUOTED: ['"We regret to inform you that your order is delayed."',
              'My neighbour wrote "the fence is on my land" on a note.',
              "'Meet me at noon.'", 'she texted: "running late, start without me"'],
     SARCASM: ["Oh I just love doing taxes /s", "yeah right, like I'm the pope",
               "Sure, because I have a private jet.", "I'm a famous astronaut lol jk",
-              "Mondays are my favourite day... NOT!", "I'm totally a morning person, just kidding"],
+              "Mondays are my favourite day... NOT!", "I'm totally a morning person, just kidding",
+              "My commute is amazing 🙄", "love waiting 40 minutes for a bus (not)",
+              "my boss is super organised, yeah sure.", "oh totally, best meeting of my life",
+              "queueing at the post office is my passion (sarcasm, obviously)"],
+    REPORTED: ["my flatmate said that the landlord is selling the building",
+               "according to my dentist, flossing twice a day is overkill",
+               "my grandad swears he met the queen in 1962", "I was told the office reopens in may",
+               "a guy at the gym told me creatine causes hair loss",
+               "My son thinks dinosaurs still exist.", "Everyone keeps saying rents will halve."],
+    FEEDBACK: ["thank you, that did the trick", "that was really helpful",
+               "perfect, your fix works now", "thx it worked like a charm"],
 }
 ASSERTIONS = ["I live in Tromso with my two cats.", "my brother is called Ole and he's 41",
               "I play the role of Hamlet in our school play.", "I have homework due Friday.",
               "My interviewer at the bank was kind.", "You're a lifesaver!",
               "I'll be a dad in May.", 'My favourite book is "The Hobbit".',
               "If it helps, my daughter is 9.", "A friend of mine has 3 kids.",
-              "I'm not sure I like Mondays.", "No dogs are allowed in my building."]
+              "I'm not sure I like Mondays.", "No dogs are allowed in my building.",
+              "My insurance claims were rejected twice.", "I think my landlord lives in Spain.",
+              "My mom says hi.", "My boss said yes to my holiday.", "Correct, I live in Oslo.",
+              "The meeting got pushed again 🙄", "More than 3 people live in my flat.",
+              "I bought a new bike, it works great.", "It was raining all week in Bergen."]
 
 
 @pytest.mark.parametrize(("kind", "sentence"),
@@ -132,3 +155,19 @@ def test_ordinary_messages_keep_every_sentence():
 def test_greeting_the_assistant_by_name_is_not_a_letter():
     assert user_sentences("Hi Lucid, I'm Dana and I bake bread.\nThanks!") == [
         "Hi Lucid, I'm Dana and I bake bread.", "Thanks!"]
+
+
+def test_material_after_a_label_or_a_task_on_text_is_not_the_users():
+    assert user_sentences("text from my landlord: the boiler is fixed. I pay 900 a month.") == []
+    assert user_sentences("proofread this: their going to the park tomorow") == []
+    assert user_sentences("I'm a nurse. rephrase: The ward closes at nine.") == ["I'm a nurse."]
+
+
+def test_an_eye_roll_or_a_not_after_a_glowing_claim_takes_it_back():
+    assert user_sentences("Best weekend ever. \U0001F644 My car broke down.") == [
+        "\U0001F644 My car broke down."]
+    assert user_sentences("i adore filling in forms. not. my accountant is Priya") == [
+        "my accountant is Priya"]
+    # An eye-roll after a complaint keeps the complaint: it is what the user means.
+    assert user_sentences("My landlord raised the rent again. \U0001F644")[0] == \
+        "My landlord raised the rent again."
