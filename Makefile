@@ -43,7 +43,8 @@ browser:
 	  else echo "no chromium: the dashboard's browser test will be skipped (apt-get install chromium)"; fi; }
 
 # ruff, then the import contracts in pyproject.toml (layers store -> dream -> distill -> serve, the
-# order inside serve, no cycles): a wrong import fails CI.
+# order inside serve, no cycles, no web stack in dream/distill, no torch on the chat path): a wrong
+# import fails CI.
 lint: setup
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
