@@ -2,15 +2,23 @@
 context. Side by side: the base model; the base model with each fact in its context (the upper
 bound); after one Lucid learning run (the worker's own dream + OPSD code); plain SFT on the
 teacher's answers to the same practice prompts with the same steps. For each: held-out accuracy,
-general regression accuracy and general-text perplexity (forgetting), CPU-seconds per fact.
+general regression accuracy, the share of the run's held-out neighbour questions (general
+questions beside the facts, `dream.neighbours`) answered as the base model answers them, the
+share of general answers in the teacher's recap form, general-text perplexity, whether the
+promotion gate would promote it, and CPU-seconds per fact.
 
-    .venv/bin/python bench/learning.py [--facts 10] [--steps 30] [--engine-url URL] [--out DIR]
+Two fact sets: `--set user` (bench/data/facts.jsonl, facts about the user's own things) and
+`--set world` (bench/data/world_facts.jsonl, facts about the user's world that share relations
+with general knowledge: a capital, a symbol, a new name, an opening year, who founded what).
+
+    .venv/bin/python bench/learning.py [--set user|world] [--facts 10] [--steps 30]
+                                       [--methods opsd,sft] [--engine-url URL] [--out DIR]
                                        [--practice FILE]
 
 Sessions are written by the model itself answering the user's turns, then dreamed on exactly as
 a nightly run does, with vLLM generating (started here unless --engine-url, and stopped before
-training); training and measuring use transformers in this process. Saves learning.json and
-learning.png under --out (default var/bench). With --practice FILE the dreamed practice set is
+training); training and measuring use transformers in this process. Saves learning-SET.json and
+learning-SET.png under --out (default var/bench). With --practice FILE the dreamed practice set is
 saved there, or reused from there when it exists (no engine is started then); bench/sweep.py
 trains many configurations on such a file.
 """
@@ -28,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from distill.config import GateConfig, OPSDConfig  # noqa: E402
-from distill.gate import Probe, measure  # noqa: E402
+from distill.gate import Probe, decide, measure  # noqa: E402
+from distill.locality import Asked, unchanged_share  # noqa: E402
 from distill.trainer import PracticeExample, train_opsd, train_sft  # noqa: E402
 from dream.config import DreamConfig  # noqa: E402
 from dream.pipeline import dream_for_sessions  # noqa: E402
@@ -37,11 +46,12 @@ from serve.config.settings import Settings  # noqa: E402
 from serve.engine.generator import EngineGenerator  # noqa: E402
 from serve.launch.processes import EngineProcess  # noqa: E402
 
-FACTS = Path(__file__).with_name("data") / "facts.jsonl"
+DATA = Path(__file__).with_name("data")
+SETS = {"user": DATA / "facts.jsonl", "world": DATA / "world_facts.jsonl"}
 
 
-def load_facts(limit: int) -> list[dict]:
-    rows = [json.loads(line) for line in FACTS.read_text().splitlines() if line.strip()]
+def load_facts(limit: int, which: str = "user") -> list[dict]:
+    rows = [json.loads(line) for line in SETS[which].read_text().splitlines() if line.strip()]
     return rows[:limit]
 
 
@@ -87,8 +97,12 @@ def dream_practice(facts: list[dict], settings: Settings, engine_url: str | None
                 for key, fact in zip(sessions, facts, strict=True)]
     train = [{"prompt": i.prompt, "context": i.context or "", "checker": i.checker,
               "answers": i.teacher_answers} for i in dreamed.train_items()]
-    return {"facts": facts, "contexts": contexts, "train": train, "dream": dreamed.stats(),
-            "dream_seconds": round(dream_s, 1)}
+    heldout = [{"prompt": i.prompt, "checker": i.checker} for i in dreamed.heldout_items()
+               if i.checker]
+    neighbours = [{"question": i.question, "accepted": i.checker["values"] if i.checker else [],
+                   "beside": i.beside} for i in dreamed.neighbour_items()]
+    return {"facts": facts, "contexts": contexts, "train": train, "heldout": heldout,
+            "neighbours": neighbours, "dream": dreamed.stats(), "dream_seconds": round(dream_s, 1)}
 
 
 def cpu_seconds() -> float:
@@ -96,11 +110,11 @@ def cpu_seconds() -> float:
 
 
 def row(name: str, scores: dict, cpu_s: float | None, facts: int,
-        answers: list[str] | None = None) -> dict:
+        answers: list[str] | None = None, **more) -> dict:
     """One method's line of the table; `answers` are its replies to the probes, in order."""
     return {"method": name, **scores,
             "cpu_s_per_fact": None if cpu_s is None else round(cpu_s / facts, 1),
-            **({"answers": answers} if answers is not None else {})}
+            **({"answers": answers} if answers is not None else {}), **more}
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -131,7 +145,11 @@ def plot(rows: list[dict], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", choices=sorted(SETS), default="user", dest="which",
+                        help="which fact set to teach (default: user)")
     parser.add_argument("--facts", type=int, default=10)
+    parser.add_argument("--methods", default="opsd,sft",
+                        help="comma-separated trained methods to compare (default: opsd,sft)")
     parser.add_argument("--steps", type=int, default=None, help="OPSD/SFT steps (default: config)")
     parser.add_argument("--engine-url", help="a running vLLM to dream with (default: start one)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
@@ -141,7 +159,7 @@ def main() -> None:
     settings = Settings()
     model = settings.model_path
     args.out.mkdir(parents=True, exist_ok=True)
-    facts = load_facts(args.facts)
+    facts = load_facts(args.facts, args.which)
     n = len(facts)
     opsd = OPSDConfig() if args.steps is None else OPSDConfig(steps=args.steps, epochs=0)
     gate = GateConfig()
@@ -174,42 +192,63 @@ def main() -> None:
     print(f"{verbatim} of {len(held_out)} probes appear word for word among the practice prompts",
           flush=True)
 
+    neighbours = [Asked(n["question"], tuple(n["accepted"]), n["beside"])
+                  for n in saved.get("neighbours", [])]
+    gate_probes = [Probe(h["prompt"], h["checker"]) for h in saved.get("heldout", [])]
     results = []
-    scores, details = measure(model, None, held_out, gate)
-    results.append(row("base", scores, None, n, details["heldout_answers"]))
+    scores, details = measure(model, None, held_out, gate, neighbours)
+    base_near = details["neighbour_answers"]
+    base_gate, _ = measure(model, None, gate_probes, gate)
+    results.append(row("base", scores, None, n, details["heldout_answers"],
+                       neighbours_unchanged=1.0, promoted=None))
     context_scores, details = measure(model, None, in_context, gate)
     results.append(row("in context", {**scores, "heldout_accuracy":
                                       context_scores["heldout_accuracy"]}, None, n,
-                       details["heldout_answers"]))
-    for name, trainer in (("lucid (OPSD)", train_opsd), ("SFT", train_sft)):
-        out = args.out / name.split()[0].lower()
+                       details["heldout_answers"], neighbours_unchanged=1.0, promoted=None))
+    methods = {"opsd": ("lucid (OPSD)", train_opsd), "sft": ("SFT", train_sft)}
+    for key in args.methods.split(","):
+        name, trainer = methods[key.strip()]
+        out = args.out / args.which / key.strip()
         start = cpu_seconds()
         report = trainer(model, train, opsd, out)
         spent = dream_cpu + cpu_seconds() - start
-        scores, details = measure(model, out, held_out, gate)
-        results.append(row(name, scores, spent, n, details["heldout_answers"]))
+        scores, details = measure(model, out, held_out, gate, neighbours)
+        near = unchanged_share(neighbours, base_near, details["neighbour_answers"])
+        cand_gate, _ = measure(model, out, gate_probes, gate)
+        promoted, reasons = decide({**scores, "heldout_accuracy": cand_gate["heldout_accuracy"]},
+                                   {**results[0], "heldout_accuracy":
+                                    base_gate["heldout_accuracy"]}, gate, len(gate_probes), near)
+        results.append(row(name, scores, spent, n, details["heldout_answers"],
+                           neighbours_unchanged=round(near, 4), promoted=promoted,
+                           gate_reasons=reasons, neighbour_answers=details["neighbour_answers"]))
         print(f"{name}: {report.steps} steps, {report.seconds:.0f} s wall", flush=True)
 
     base, upper = results[0], results[1]
-    print(f"\n{n} facts, {len(held_out)} held-out probes, {len(train)} practice prompts, "
-          f"{opsd.total_steps(len(train))} steps\n")
+    print(f"\n{args.which} set: {n} facts, {len(held_out)} held-out probes, {len(train)} "
+          f"practice prompts, {opsd.total_steps(len(train))} steps, {len(neighbours)} "
+          f"neighbour questions\n")
     print(f"{'method':<14}{'held-out':>10}{'of upper':>10}{'general':>9}{'Δgen':>7}"
-          f"{'ppl':>8}{'Δppl':>8}{'CPU-s/fact':>12}")
+          f"{'nbrs same':>10}{'recap':>7}{'ppl':>8}{'Δppl':>8}{'promoted':>10}{'CPU-s/fact':>12}")
     for r in results:
         share = r["heldout_accuracy"] / upper["heldout_accuracy"] if upper["heldout_accuracy"] \
             else 0.0
+        promoted = "-" if r["promoted"] is None else "yes" if r["promoted"] else "no"
         print(f"{r['method']:<14}{r['heldout_accuracy']:>10.2f}{share:>10.0%}"
               f"{r['regression_accuracy']:>9.2f}"
               f"{r['regression_accuracy'] - base['regression_accuracy']:>+7.2f}"
+              f"{r['neighbours_unchanged']:>10.0%}{r['recap_share']:>7.0%}"
               f"{r['perplexity']:>8.2f}{r['perplexity'] / base['perplexity'] - 1:>+8.1%}"
+              f"{promoted:>10}"
               f"{r['cpu_s_per_fact'] if r['cpu_s_per_fact'] is not None else '-':>12}")
-    (args.out / "learning.json").write_text(json.dumps(
-        {"facts": n, "probes": [q for fact in facts for q, _ in fact["probes"]],
+        for reason in r.get("gate_reasons") or []:
+            print(f"{'':<14}gate: {reason}")
+    (args.out / f"learning-{args.which}.json").write_text(json.dumps(
+        {"set": args.which, "facts": n, "probes": [q for fact in facts for q, _ in fact["probes"]],
          "practice": len(train),
          "probes_practised_verbatim": verbatim,
          "dream": saved["dream"], "opsd": opsd.to_dict(), "results": results}, indent=2))
-    plot(results, args.out / "learning.png")
-    print(f"\nsaved {args.out / 'learning.json'} and {args.out / 'learning.png'}")
+    plot(results, args.out / f"learning-{args.which}.png")
+    print(f"\nsaved learning-{args.which}.json and .png under {args.out}")
 
 
 if __name__ == "__main__":

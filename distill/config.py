@@ -186,6 +186,11 @@ class GateConfig(StrictConfig):
     """General regression-set accuracy may fall by at most this much, absolute (0..1)."""
     max_perplexity_increase: float = 0.10
     """General-text perplexity may rise by at most this fraction (0..1)."""
+    min_neighbours_unchanged: float = 0.95
+    """Share of the run's held-out neighbour questions (general questions beside its statements,
+    `dream.neighbours`) whose answers must stay as the current model gives them (0..1)."""
+    max_recap_increase: float = 0.0
+    """How much the share of general answers in the teacher's recap form may rise (0..1)."""
     max_new_tokens: int = 48
     """Length of each evaluated answer (>= 1)."""
     dtype: str = "float32"
@@ -194,7 +199,8 @@ class GateConfig(StrictConfig):
     """'auto' (CUDA when present), 'cpu' or 'cuda'."""
 
     def __post_init__(self) -> None:
-        for name in ("min_learning_gain", "max_regression_drop", "max_perplexity_increase"):
+        for name in ("min_learning_gain", "max_regression_drop", "max_perplexity_increase",
+                     "min_neighbours_unchanged", "max_recap_increase"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)}")
         if self.max_new_tokens < 1:

@@ -2,9 +2,12 @@
 
 It measures the candidate and the adapter serving now (or the base model) on the same things:
 accuracy on this run's held-out practice questions asked WITHOUT context (learning), accuracy on
-the shipped general regression set, and perplexity on a shipped general text (forgetting).
-It promotes only when learning improved by a margin and both forgetting measures stayed within
-their bounds (the margins of `distill.config.GateConfig`). All numbers are stored on the
+the shipped general regression set, perplexity on a shipped general text (forgetting), and the
+share of general answers in the teacher's recap form. It compares their answers to the run's
+held-out neighbour questions and the regression set (locality, `distill.locality`): most
+neighbour answers must be unchanged, and the verdict names every answer that changed.
+It promotes only when learning improved by a margin and every forgetting measure stayed within
+its bound (the margins of `distill.config.GateConfig`). All numbers are stored on the
 adapter version.
 """
 
@@ -16,6 +19,8 @@ from typing import Any
 
 from distill.config import GateConfig
 from distill.evaluate import answer, load_for_eval, perplexity
+from distill.locality import MAX_NAMED, Asked, changed, unchanged_share
+from dream.answer_form import in_recap_form
 from dream.checkers import check
 from dream.datasets import load_general_text, load_regression_set
 
@@ -48,21 +53,31 @@ def _accuracy(model, tokenizer, probes: list[Probe], max_new_tokens: int) -> tup
     return sum(passed) / len(probes), list(zip(replies, passed, strict=True))
 
 
-def measure(base_model: str, adapter: Path | None, heldout: list[Probe],
-            config: GateConfig) -> tuple[dict[str, float], dict[str, Any]]:
-    """Held-out accuracy, regression accuracy and general perplexity of base (+ adapter)."""
+def measure(base_model: str, adapter: Path | None, heldout: list[Probe], config: GateConfig,
+            neighbours: list[Asked] = ()) -> tuple[dict[str, float], dict[str, Any]]:
+    """Held-out accuracy, regression accuracy, general perplexity and the recap-form share of
+    general answers of base (+ adapter); its answers to the held-out, regression and neighbour
+    questions in the details."""
     model, tokenizer = load_for_eval(base_model, adapter, config.dtype, config.device)
     regression = [Probe([{"role": "user", "content": q["question"]}], q["checker"])
                   for q in load_regression_set()]
     learned, learned_rows = _accuracy(model, tokenizer, heldout, config.max_new_tokens)
-    general, _ = _accuracy(model, tokenizer, regression, config.max_new_tokens)
+    general, general_rows = _accuracy(model, tokenizer, regression, config.max_new_tokens)
+    near = answer(model, tokenizer, [[{"role": "user", "content": n.question}]
+                                     for n in neighbours], config.max_new_tokens) \
+        if neighbours else []
     ppl = perplexity(model, tokenizer, [load_general_text()])
-    scores = {"heldout_accuracy": learned, "regression_accuracy": general, "perplexity": ppl}
-    return scores, {"heldout_answers": [r for r, _ in learned_rows][:50]}
+    general_answers = [r for r, _ in general_rows] + near
+    recap = sum(map(in_recap_form, general_answers)) / max(1, len(general_answers))
+    scores = {"heldout_accuracy": learned, "regression_accuracy": general, "perplexity": ppl,
+              "recap_share": recap}
+    return scores, {"heldout_answers": [r for r, _ in learned_rows][:50],
+                    "regression_answers": [r for r, _ in general_rows],
+                    "neighbour_answers": near}
 
 
 def decide(candidate: dict[str, float], current: dict[str, float], config: GateConfig,
-           heldout_count: int) -> tuple[bool, list[str]]:
+           heldout_count: int, neighbours_unchanged: float = 1.0) -> tuple[bool, list[str]]:
     reasons = []
     gain = candidate["heldout_accuracy"] - current["heldout_accuracy"]
     if heldout_count == 0:
@@ -76,14 +91,40 @@ def decide(candidate: dict[str, float], current: dict[str, float], config: GateC
     if rise > config.max_perplexity_increase:
         limit = config.max_perplexity_increase
         reasons.append(f"general perplexity rose {rise:+.1%} > {limit:.0%}")
+    if neighbours_unchanged < config.min_neighbours_unchanged:
+        reasons.append(f"neighbour answers unchanged {neighbours_unchanged:.0%} < "
+                       f"{config.min_neighbours_unchanged:.0%}")
+    more_recaps = candidate.get("recap_share", 0.0) - current.get("recap_share", 0.0)
+    if more_recaps > config.max_recap_increase:
+        reasons.append(f"general answers in recap form rose {more_recaps:+.0%} > "
+                       f"{config.max_recap_increase:.0%}")
     return not reasons, reasons
 
 
+def locality(neighbours: list[Asked], cand_details: dict[str, Any],
+             cur_details: dict[str, Any]) -> dict[str, Any]:
+    """What the candidate changed: the unchanged shares, and the changed answers by name."""
+    general = [Asked(q["question"], tuple(q["checker"].get("values", ())))
+               for q in load_regression_set()]
+    before_n, after_n = cur_details["neighbour_answers"], cand_details["neighbour_answers"]
+    before_g, after_g = cur_details["regression_answers"], cand_details["regression_answers"]
+    return {"neighbours": len(neighbours),
+            "neighbours_unchanged": round(unchanged_share(neighbours, before_n, after_n), 4),
+            "general_unchanged": round(unchanged_share(general, before_g, after_g), 4),
+            "changed_neighbours": changed(neighbours, before_n, after_n)[:MAX_NAMED],
+            "changed_general": changed(general, before_g, after_g)[:MAX_NAMED]}
+
+
 def evaluate_candidate(base_model: str, candidate: Path, current: Path | None,
-                       heldout: list[Probe], config: GateConfig) -> Verdict:
-    cand_scores, cand_details = measure(base_model, candidate, heldout, config)
-    cur_scores, cur_details = measure(base_model, current, heldout, config)
-    passed, reasons = decide(cand_scores, cur_scores, config, len(heldout))
+                       heldout: list[Probe], config: GateConfig,
+                       neighbours: list[Asked] = ()) -> Verdict:
+    neighbours = list(neighbours)
+    cand_scores, cand_details = measure(base_model, candidate, heldout, config, neighbours)
+    cur_scores, cur_details = measure(base_model, current, heldout, config, neighbours)
+    near = locality(neighbours, cand_details, cur_details)
+    passed, reasons = decide(cand_scores, cur_scores, config, len(heldout),
+                             near["neighbours_unchanged"])
     return Verdict(passed, reasons, cand_scores, cur_scores,
-                   {"heldout_count": len(heldout), "candidate": cand_details,
-                    "current": cur_details})
+                   {"heldout_count": len(heldout), "locality": near,
+                    "candidate": {"heldout_answers": cand_details["heldout_answers"]},
+                    "current": {"heldout_answers": cur_details["heldout_answers"]}})

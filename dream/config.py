@@ -77,6 +77,17 @@ class DreamConfig(StrictConfig):
     """Replay items from earlier insights, as a share of new training items (0..4)."""
     general_fraction: float = 0.5
     """General assistant prompts (against forgetting), as a share of new training items (0..4)."""
+    anchors_per_statement: int = 3
+    """General questions beside each statement (`dream.neighbours`: the same relation about other
+    subjects, other relations about its names) trained on as anchors, answered by the model as
+    it is, so learning the statement leaves them alone (0..32)."""
+    anchor_fraction: float = 0.5
+    """At most this many anchors, as a share of new training items (0..4)."""
+    neighbour_probes_per_statement: int = 2
+    """Further such questions per statement held out for the gate's locality check, never
+    trained on (0..16)."""
+    max_neighbour_probes: int = 40
+    """At most this many neighbour questions held out per run (0..1000)."""
     max_prompt_chars: int = 1200
     """Practice prompts longer than this (all messages together) are discarded (50..100000)."""
     max_statements: int = 16
@@ -102,6 +113,8 @@ class DreamConfig(StrictConfig):
             "answer_max_tokens": (8, 2048), "question_max_tokens": (8, 512),
             "heldout_fraction": (0.0, 0.9), "replay_fraction": (0.0, 4.0),
             "general_fraction": (0.0, 4.0), "max_prompt_chars": (50, 100_000),
+            "anchors_per_statement": (0, 32), "anchor_fraction": (0.0, 4.0),
+            "neighbour_probes_per_statement": (0, 16), "max_neighbour_probes": (0, 1000),
             "max_statements": (1, 200), "max_statement_chars": (20, 5000),
             "near_duplicate_jaccard": (0.1, 1.0),
         }

@@ -58,3 +58,25 @@ def load_regression_set() -> list[dict[str, Any]]:
 def load_general_text() -> str:
     """A few paragraphs of ordinary English prose, for perplexity before and after training."""
     return _read("general_text.txt").strip() + "\n"
+
+
+@cache
+def _relations() -> tuple[dict[str, Any], ...]:
+    rows = _jsonl("relations.jsonl")
+    keys = {"relation", "kind", "cues", "asks", "facts"}
+    for row in rows:
+        if set(row) != keys or not all(isinstance(t, str) and t.count("{}") == 1
+                                       for t in row["asks"]) or not row["asks"] \
+                or not all(isinstance(c, str) and c == c.lower() and " " not in c
+                           for c in row["cues"]) \
+                or not all(isinstance(s, str) and a and all(isinstance(v, str) and v for v in a)
+                           for s, a in row["facts"]):
+            raise ValueError(f"relations.jsonl: bad record for {row.get('relation')!r}")
+    return tuple(rows)
+
+
+def load_relations() -> list[dict[str, Any]]:
+    """General knowledge organised by relation: {"relation", "kind" (of subject), "cues" (words
+    that signal it in a statement), "asks" (question templates with one "{}"), "facts"
+    ([subject, [accepted answers]])}."""
+    return list(_relations())

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from dream.answer_form import sentence_form
 from dream.checkers import check
 from dream.config import DreamConfig
 from dream.generator import Generator
@@ -70,7 +71,8 @@ def _known(item: PracticeItem) -> set[str]:
 def _judge(item: PracticeItem, answers: list[str], terms: set[str],
            config: DreamConfig) -> tuple[list[str], str | None]:
     """(teacher answers to keep, drop reason or None)."""
-    answers = [a for a in answers if a.strip()]
+    # A recap ("You told me:\n- ...") is kept as the sentence it holds: its form would be learned.
+    answers = [sentence_form(a, item.checker) or a for a in answers if a.strip()]
     if not answers:
         return [], "teacher_empty"
     need = config.agreement_threshold * config.teacher_samples

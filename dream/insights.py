@@ -33,8 +33,8 @@ from dream.textnorm import (
 # An answering "No," is not here: `dream.negation.drop_interjection` cuts it only when it does
 # not negate what follows ("No emojis please" keeps its "No").
 _MARKERS = re.compile(
-    r"^(?:by the way|btw|oh,? and|(?:a )?(?:fun|random|quick) fact|side note|and also|also|"
-    r"and|so|well|ok(?:ay)?|just so you know|fyi|"
+    r"^(?:by the way|btw|heads[ -]up|oh,? and|(?:a )?(?:fun|random|quick) fact|side note|"
+    r"and also|also|and|so|well|ok(?:ay)?|just so you know|fyi|"
     r"for the record|for context|just fyi|note that|please note(?: that)?|(?:please )?remember"
     r"(?: that)?|keep in mind(?: that)?|i want you to know(?: that)?|you should know(?: that)?|"
     r"i should (?:mention|tell you)(?: that)?|(?:just )?to be clear|(?:a )?quick note|"

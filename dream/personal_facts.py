@@ -18,6 +18,10 @@ _NAME_LIST = re.compile(rf"^({_NAME}(?:,\s*{_NAME})*),?\s+(?:and|&)\s+({_NAME})$
 _DATE = (rf"(?:\d{{4}}|{MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?|"
          rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}(?:,?\s+\d{{4}})?|"
          r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))")
+# When it happened, after the fact: "... renamed to Osprey last week".
+_WHEN_ADVERB = re.compile(rf"\s+(?:(?:last|this|next) (?:week|month|year|night|spring|summer|"
+                          rf"autumn|fall|winter)|yesterday|today|recently|(?:in|on|back in) "
+                          rf"(?:{MONTH}|\d{{4}}))$")
 _SUBJECT = r"I|we|(?:[Mm]y|[Oo]ur) [\w'-]+(?: [\w'-]+)?|[A-Z][\w'-]+"
 _JOB_ENDINGS = ("ologist", "grapher", "ician", "smith", "wright", "engineer", "developer",
                 "designer", "manager", "worker", "keeper", "maker", "writer", "officer")
@@ -52,6 +56,7 @@ def named_group(owner: str, names: list[str]) -> list[Derived]:
 def renames(c: str) -> list[Derived] | None:
     """"We renamed Project Falcon to Osprey", "Falcon is now called Osprey": the new name, never
     the old one."""
+    c = _WHEN_ADVERB.sub("", c)
     m = re.match(rf"^(?:{_SUBJECT}) (?:have |just |recently |officially )*"
                  rf"(?:renamed|rebranded) (.+?) (?:to|as|into) ({_NAME})$", c) or \
         re.match(rf"^(.+?) (?:is|are|was|were|has been|have been|got|just got) (?:now |just |"

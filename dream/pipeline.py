@@ -1,10 +1,11 @@
 """One night of dreaming: sessions in, insights and filtered practice items out.
 
 Per session: private data redacted -> insight -> practice -> dedupe -> teacher filter -> held-out
-split; then replay of earlier insights and general prompts are mixed in, and every item is
-scrubbed once more (a model can write a phone-number-like string of its own). No database
-access: the caller (a Celery task) loads transcripts and stores the result, so this stays
-testable with any Generator.
+split; then replay of earlier insights, general prompts and anchors (general questions beside
+tonight's statements, `dream.neighbours`) are mixed in, further neighbour questions are held out
+for the gate's locality check, and every item is scrubbed once more (a model can write a
+phone-number-like string of its own). No database access: the caller (a Celery task) loads
+transcripts and stores the result, so this stays testable with any Generator.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from dream.datasets import load_general_prompts
 from dream.filters import dedupe, filter_by_teacher, mix_replay, split_heldout
 from dream.generator import Generator
 from dream.insights import Insight, derive_insight, insight_from_text
+from dream.neighbours import plan
 from dream.practice import PracticeItem, dream_practice
 from dream.redact import redact, redact_content, redact_transcript
+from dream.textnorm import normalize
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +49,14 @@ class DreamResult:
         return [i for i in self.items if i.kept and i.split == "train"]
 
     def heldout_items(self) -> list[PracticeItem]:
-        """What the promotion gate asks: kept, checkable items no training item repeats."""
-        return [i for i in self.items if i.kept and i.split == "heldout"]
+        """What the promotion gate asks to see learning: kept held-out items of what was taught
+        (no training item repeats them)."""
+        return [i for i in self.items if i.kept and i.split == "heldout" and i.origin != "anchor"]
+
+    def neighbour_items(self) -> list[PracticeItem]:
+        """What the promotion gate asks to see damage: held-out general questions beside
+        tonight's statements, whose answers must not change."""
+        return [i for i in self.items if i.kept and i.split == "heldout" and i.origin == "anchor"]
 
     def stats(self) -> dict[str, Any]:
         """Counts for logs and the run record: by kind, by origin, and why items were dropped."""
@@ -58,6 +67,7 @@ class DreamResult:
             "items": len(self.items),
             "train": len(self.train_items()),
             "heldout": len(self.heldout_items()),
+            "neighbours": len(self.neighbour_items()),
             "kept_by_kind": dict(Counter(i.kind for i in self.items if i.kept)),
             "dropped_by_kind": dict(Counter(i.kind for i in self.items if not i.kept)),
             "by_origin": dict(Counter(i.origin for i in self.items)),
@@ -153,10 +163,34 @@ def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: 
     items = mix_replay(items, _replay_pool(earlier, generator, config), prompts, config,
                        random.Random(config.seed))
     _check_replay(items, generator, config)
+    items += anchor_items(insights, items, config, random.Random(f"{config.seed}:anchors"))
     for item in items:
         _scrub(item, redacted)
     return DreamResult(insights, items, skipped, time.monotonic() - started, redacted,
                        quarantined)
+
+
+def anchor_items(insights: dict[str, Insight], items: list[PracticeItem],
+                 config: DreamConfig, rng: random.Random) -> list[PracticeItem]:
+    """Anchors to train on and neighbour questions to hold out, beside tonight's statements
+    (`dream.neighbours.plan`); none when nothing new is trained. Anchors have no context, so the
+    teacher is the model as it is; their count is capped by `anchor_fraction` of new items."""
+    fresh = sum(1 for i in items if i.kept and i.split == "train" and i.origin == "dream")
+    if fresh == 0:
+        return []
+    statements = [s for insight in insights.values() for s in insight.statements]
+    taken = {normalize(i.question) for i in items}
+    anchors, probes = plan(statements, config.anchors_per_statement,
+                           config.neighbour_probes_per_statement, rng, taken)
+    anchors = anchors[:round(config.anchor_fraction * fresh)]
+    probes = probes[:config.max_neighbour_probes]
+    return [*(PracticeItem("anchor", [{"role": "user", "content": n.question}], None, None,
+                           origin="anchor", beside=n.statement) for n in anchors),
+            *(PracticeItem("neighbour", [{"role": "user", "content": n.question}],
+                           n.accepted[0] if n.accepted else None,
+                           {"type": "contains_any", "values": list(n.accepted)} if n.accepted
+                           else None, split="heldout", origin="anchor", beside=n.statement)
+              for n in probes)]
 
 
 def _scrub(item: PracticeItem, found: Counter) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from dream import personal_facts
+from dream import personal_facts, world_facts
 from dream.derived import Derived
 from dream.grammar import (
     IRREGULAR,
@@ -271,8 +271,8 @@ def _identity(c: str) -> list[Derived] | None:
 # The pattern families in the order they are tried. Each gives None when none of its patterns
 # fits the clause; the first that fits decides, even when it finds no question to ask (a
 # "was born" without a year or place is no copula).
-_FAMILIES = (personal_facts.renames, _names, _origin, _home, _work, _numbers, _tastes,
-             _given_names, personal_facts.vehicle, _place_of_action, _identity)
+_FAMILIES = (personal_facts.renames, world_facts.relational, _names, _origin, _home, _work,
+             _numbers, _tastes, _given_names, personal_facts.vehicle, _place_of_action, _identity)
 # What any clause may say besides its main fact: a name in apposition, a date, a job or diet.
 _ALSO = (personal_facts.appositive_names, personal_facts.dated, personal_facts.progressive,
          personal_facts.roles)
@@ -307,8 +307,11 @@ def derive(statements: list[str]) -> list[Derived]:
     for statement in statements:
         parts = _FACTS.split(statement.rstrip(" .!"))
         for part in parts:
-            pronoun = re.match(r"^(she|he|it|they)\b", part, re.I)
-            if pronoun:
+            pronoun = re.match(r"^(she|he|it|they|its|their)\b", part, re.I)
+            if pronoun and pronoun.group(1).lower() in {"its", "their"}:
+                # "Veloria is a kingdom and its capital is Marenport": Veloria's capital.
+                versions = [f"{possessive(r)}{part[pronoun.end():]}" for r in referents]
+            elif pronoun:
                 versions = [referent + part[pronoun.end():] for referent in referents]
             else:
                 versions = [part]

@@ -19,7 +19,7 @@ DET = r"(?:a|an|the|my|our|your|his|her|their)"
 _AUX = r"(?:is|are|was|were|am|has|have|had|will|would|can|could|does|do|did|got|gets)"
 _VERB = rf"(?:{_AUX}|[a-z]+(?:s|ed)|went|met|grew|left|came|made|took|saw|bought|sold|began)\b"
 NEW_CLAUSE = (rf"(?:(?:I|we|you|he|she|it|they)(?:'s|'re|'m|'ve|'ll|'d)?\s+[a-z]+\b|"
-              rf"(?:(?:the|my|our|his|her|their|your)\s+[\w'-]+(?:\s+[\w'-]+)?|"
+              rf"(?:(?:the|my|our|his|her|its|their|your)\s+[\w'-]+(?:\s+[\w'-]+)?|"
               rf"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)\s+{_VERB}|"
               rf"(?!(?:which|who|that|where|when|what)\b)[a-z][\w'-]+\s+{_AUX}\b)")
 _COORDINATED = re.compile(rf"\s*,?\s+(?:and|but|while|whereas)\s+(?={NEW_CLAUSE}).*$")

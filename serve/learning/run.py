@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from distill.config import LearningConfig
 from distill.gate import Probe, Verdict, evaluate_candidate
+from distill.locality import Asked
 from distill.trainer import PracticeExample, TrainReport, train_opsd
 from dream.generator import Generator, HFGenerator
 from dream.insights import insight_from_text, render
@@ -82,12 +83,14 @@ class Collected:
 @dataclass
 class Practice:
     """What `dream` hands `distill` and `gate`: how many sessions it dreamt on, its result, the
-    training examples and the held-out probes."""
+    training examples (anchors among them), the held-out probes of what was taught and the
+    held-out neighbour questions of the locality check."""
 
     sessions: int
     result: DreamResult
     train: list[PracticeExample]
     heldout: list[Probe]
+    neighbours: list[Asked] = field(default_factory=list)
 
     def teaches(self) -> bool:
         """Some example carries a context for the teacher: else there is nothing to distill."""
@@ -204,7 +207,9 @@ def dream(run: LearningRun, collected: Collected) -> Practice:
                              tuple(item.teacher_answers)) for item in result.train_items()]
     heldout = [Probe(item.prompt, item.checker) for item in result.heldout_items()
                if item.checker]
-    return Practice(len(collected.sessions), result, train, heldout)
+    neighbours = [Asked(item.question, tuple(item.checker["values"]) if item.checker else (),
+                        item.beside) for item in result.neighbour_items()]
+    return Practice(len(collected.sessions), result, train, heldout, neighbours)
 
 
 def _store_dream(run: LearningRun, result: DreamResult, earlier: list[dict]) -> None:
@@ -291,7 +296,7 @@ def gate(run: LearningRun, candidate: Candidate, practice: Practice) -> tuple[Ve
     the verdict, and how many of the run's sessions were erased meanwhile."""
     run.progress("gate", version=candidate.version["name"])
     verdict = evaluate_candidate(run.settings.model_path, candidate.path, candidate.current,
-                                 practice.heldout, run.config.gate)
+                                 practice.heldout, run.config.gate, practice.neighbours)
     # A session erased while this run trained is still in these weights: taint them.
     erased = run.store.erased_during(run.run_id, practice.sessions)
     outcome = "tainted" if erased else "candidate" if verdict.passed else "rejected"
@@ -321,7 +326,7 @@ def _metrics(run: LearningRun, practice: Practice, candidate: Candidate, verdict
             "train_examples": len(practice.train), "heldout": len(practice.heldout),
             "version": candidate.version["name"],
             "gate_passed": verdict.passed, "sessions_consumed": verdict.passed,
-            "gate_reasons": verdict.reasons,
+            "gate_reasons": verdict.reasons, "locality": verdict.details.get("locality"),
             "candidate": verdict.candidate, "current": verdict.current, "promoted": promoted,
             "pinned": candidate.pinned, "dream": result.stats(), "erased_during_run": erased,
             "train_seconds": round(report.seconds, 1),

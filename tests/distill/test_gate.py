@@ -34,6 +34,19 @@ def test_nothing_held_out_means_no_promotion():
     assert not passed and "no held-out" in reasons[0]
 
 
+def test_changed_neighbour_answers_refuse_promotion():
+    passed, reasons = decide(scores(0.5, 0.8, 20.0), CURRENT, GateConfig(), 10,
+                             neighbours_unchanged=0.8)
+    assert not passed and reasons == ["neighbour answers unchanged 80% < 95%"]
+    assert decide(scores(0.5, 0.8, 20.0), CURRENT, GateConfig(), 10, 0.95)[0]
+
+
+def test_general_answers_turning_into_recaps_refuse_promotion():
+    recaps = {**scores(0.5, 0.8, 20.0), "recap_share": 0.1}
+    passed, reasons = decide(recaps, {**CURRENT, "recap_share": 0.0}, GateConfig(), 10)
+    assert not passed and "recap form" in reasons[0]
+
+
 def test_bounds_are_configurable_and_validated():
     lenient = GateConfig(min_learning_gain=0.0, max_regression_drop=1.0,
                          max_perplexity_increase=1.0)

@@ -113,3 +113,39 @@ def test_replay_from_stored_insight_texts_is_teacher_checked():
     row = replay[0].as_row()
     assert row["kind"].startswith("replay:") and row["split"] == "train"
     assert orjson.loads(row["prompt"]) == replay[0].prompt
+
+
+WORLD = {"w-capital": [{"role": "user", "content": "In my campaign the kingdom is called "
+                        "Ostravia, and its capital is Lunden."},
+                       {"role": "assistant", "content": "Nice."}]}
+
+
+def test_anchors_and_neighbour_questions_sit_beside_the_statements():
+    """A fact sharing a relation with general knowledge brings general questions of that
+    relation: some trained on with no context (the teacher is the model as it is), others held
+    out for the gate, never both, and never counted as learning probes."""
+    result = run(WORLD)
+    statement = result.insights["w-capital"].statements[0]
+    anchors = [i for i in result.items if i.origin == "anchor" and i.split == "train"]
+    probes = result.neighbour_items()
+    assert anchors and probes
+    assert all(i.context is None and i.beside == statement and i.kept for i in anchors + probes)
+    assert any("capital" in i.question.lower() for i in anchors)
+    assert {i.kind for i in anchors} == {"anchor"} and {i.kind for i in probes} == {"neighbour"}
+    assert not {i.question for i in anchors} & {i.question for i in probes}
+    assert not [i for i in result.heldout_items() if i.origin == "anchor"]
+    assert all(i in result.train_items() for i in anchors)
+    fresh = sum(1 for i in result.items if i.origin == "dream" and i.kept and i.split == "train")
+    assert len(anchors) <= round(DreamConfig().anchor_fraction * fresh)
+    assert len(probes) <= DreamConfig().neighbour_probes_per_statement
+    assert result.stats()["neighbours"] == len(probes)
+    # Known answers travel as the probe's checker; the row keeps its origin in its kind.
+    assert all(i.checker and i.reference for i in probes if "Ostravia" not in i.question)
+    assert anchors[0].as_row()["kind"] == "anchor"
+
+
+def test_no_anchors_without_a_night_to_protect_or_with_the_counts_at_zero():
+    chat = {"c-chat": SESSIONS["c-chat"]}
+    assert not [i for i in run(chat).items if i.origin == "anchor"]
+    zero = run(WORLD, anchors_per_statement=0, neighbour_probes_per_statement=0)
+    assert not [i for i in zero.items if i.origin == "anchor"]

@@ -150,15 +150,20 @@ def test_real_model_practice_is_checkable_and_filtered(hf_generator):
 
 
 def test_the_teacher_sees_the_insight_and_has_recalled_it_to_the_user():
-    context = render(["My cat is called Biscotti."])
+    context = render(["My cat is called Biscotti.", "I live in Tarrowby."])
     asked = [{"role": "system", "content": "Be brief."},
              {"role": "user", "content": "What is my cat called?"}]
-    system, ask, recalled, question = teacher_chat(asked, context)
+    system, ask, recalled, demo_q, demo_a, question = teacher_chat(asked, context)
     assert system["role"] == "system" and "The user's cat is called Biscotti." in \
         system["content"] and system["content"].endswith("Be brief.")
     assert ask == {"role": "user", "content": RECALL_ASK}
-    assert recalled == {"role": "assistant",
-                        "content": "You told me:\n- Your cat is called Biscotti."}
+    assert recalled == {"role": "assistant", "content": "You told me:\n- Your cat is called "
+                        "Biscotti.\n- You live in Tarrowby."}
+    # Then one of the insight's own questions, other than the one asked, answered in a sentence.
+    assert demo_q["role"] == "user" and demo_q["content"] != asked[1]["content"]
+    assert demo_a["role"] == "assistant" and demo_a["content"] in {
+        "Your cat is called Biscotti.", "You live in Tarrowby."}
+    assert not demo_a["content"].startswith("You told me")
     assert question == asked[1]
     # Other context: the system message only; no context: the prompt unchanged.
     assert [m["role"] for m in teacher_chat(asked[1:], "The sky is green.")] == ["system", "user"]

@@ -1,0 +1,132 @@
+"""Neighbours of what a night learns: general questions whose answers learning a statement must
+leave as they are (locality, in knowledge-editing terms).
+
+A statement's neighbours come from the shipped general-knowledge set, organised by relation
+(`dream/data/relations.jsonl`): every relation whose cue words the statement uses gives its
+questions about other subjects (the same relation: "What is the capital of France?" beside "the
+capital of Veloria is Marenport"), and the other relations of the same kind of subject are asked
+about the statement's own names (the same subject: "What currency is used in Veloria?"). A run
+trains on some of them as anchors, answered by the model as it is, and holds others out for the
+gate's locality check; a question is never both.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from dream.datasets import load_relations
+from dream.grammar import is_given_name
+from dream.questions import derive
+from dream.textnorm import normalize, tokens
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One relation of the knowledge set: its subjects' kind, the words that signal it in a
+    statement, question templates ("What is the capital of {}?") and known facts."""
+
+    name: str
+    kind: str
+    cues: frozenset[str]
+    asks: tuple[str, ...]
+    facts: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @property
+    def named_subjects(self) -> bool:
+        """Whether its subjects are names ("France"), so a statement's names fit its questions;
+        "What sound does a {} make?" takes a common noun, never "Rex"."""
+        return sum(s[:1].isupper() for s, _ in self.facts) * 2 > len(self.facts)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A general question near a statement; `accepted` holds the known answers when it is a fact
+    of the knowledge set (empty when a statement's own name was put into another relation)."""
+
+    question: str
+    statement: str
+    relation: str
+    accepted: tuple[str, ...] = ()
+
+
+@cache
+def relations() -> tuple[Relation, ...]:
+    return tuple(Relation(r["relation"], r["kind"], frozenset(r["cues"]), tuple(r["asks"]),
+                          tuple((s, tuple(a)) for s, a in r["facts"]))
+                 for r in load_relations())
+
+
+def _words(text: str) -> set[str]:
+    """Lowercase words of a text, with a plural's singular ("symbols" is "symbol")."""
+    words = set(tokens(text))
+    return words | {w[:-1] for w in words if len(w) > 3 and w.endswith("s")}
+
+
+def relations_of(statement: str) -> list[Relation]:
+    """The relations whose cue words the statement uses."""
+    words = _words(statement)
+    return [r for r in relations() if r.cues & words]
+
+
+def _names(statement: str) -> list[str]:
+    """Capitalised names in a statement: those mid-sentence, and named subjects of its derived
+    questions (an opener is a name only when it is what the statement is about); "I", months
+    and days aside."""
+    subjects = [d.subject for d in derive([statement])]
+    statement = re.sub(r"\b(?:Dr|Mr|Mrs|Ms|Prof|St)\.\s+", "", statement)
+    found = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*", statement)
+    return list(dict.fromkeys(n.removesuffix("'s") for n in subjects + found
+                              if is_given_name(n)))
+
+
+def neighbours_of(statement: str, rng: random.Random) -> list[Neighbour]:
+    """The statement's neighbours in a random order that alternates the same relation about
+    other subjects with other relations about its own names."""
+    matched = relations_of(statement)
+    lowered = normalize(statement)
+    same_relation = [Neighbour(rng.choice(r.asks).format(subject), statement, r.name, accepted)
+                     for r in matched for subject, accepted in r.facts
+                     if normalize(subject) not in lowered]
+    kinds = {r.kind for r in matched}
+    names = _names(statement)
+    same_subject = [Neighbour(r.asks[0].format(name), statement, r.name)
+                    for r in relations() if r.kind in kinds and r not in matched
+                    and r.named_subjects for name in names]
+    rng.shuffle(same_relation)
+    rng.shuffle(same_subject)
+    out: list[Neighbour] = []
+    for i in range(max(len(same_relation), len(same_subject))):
+        # Two of the same relation to one of the same subject: the relation is what leaks.
+        out += same_relation[2 * i:2 * i + 2] + same_subject[i:i + 1]
+    return out
+
+
+def plan(statements: list[str], anchors_per_statement: int, probes_per_statement: int,
+         rng: random.Random, taken: set[str] | None = None
+         ) -> tuple[list[Neighbour], list[Neighbour]]:
+    """(anchors to train on, probes to hold out) for a run's statements: up to the given number
+    per statement, no question twice, and none of `taken` (normalised questions already in the
+    run, such as its practice prompts)."""
+    seen = set(taken or ())
+    anchors: list[Neighbour] = []
+    probes: list[Neighbour] = []
+    for statement in dict.fromkeys(statements):
+        mine = 0
+        held = 0
+        for neighbour in neighbours_of(statement, rng):
+            key = normalize(neighbour.question)
+            if key in seen:
+                continue
+            if held < probes_per_statement and (held * 2 < mine or mine >= anchors_per_statement):
+                probes.append(neighbour)
+                held += 1
+            elif mine < anchors_per_statement:
+                anchors.append(neighbour)
+                mine += 1
+            else:
+                break
+            seen.add(key)
+    return anchors, probes
