@@ -41,7 +41,7 @@ from distill.locality import Asked, unchanged_share  # noqa: E402
 from distill.trainer import PracticeExample, train_opsd, train_sft  # noqa: E402
 from dream.config import DreamConfig  # noqa: E402
 from dream.pipeline import dream_for_sessions  # noqa: E402
-from dream.practice import teacher_chat  # noqa: E402
+from dream.teacher_view import teacher_chat  # noqa: E402
 from serve.config.settings import Settings  # noqa: E402
 from serve.engine.generator import EngineGenerator  # noqa: E402
 from serve.launch.processes import EngineProcess  # noqa: E402
@@ -143,7 +143,7 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", choices=sorted(SETS), default="user", dest="which",
                         help="which fact set to teach (default: user)")
@@ -155,7 +155,46 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--practice", type=Path,
                         help="save the dreamed practice set here, or reuse it when it exists")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def practice_set(args: argparse.Namespace, facts: list[dict], settings: Settings) -> dict:
+    """The dreamed practice set: reused from --practice when it exists, else dreamed (and saved
+    there when asked)."""
+    if args.practice and args.practice.exists():
+        saved = json.loads(args.practice.read_text())
+        if saved["facts"] != facts:
+            sys.exit(f"{args.practice} was dreamed from other facts: delete it or change --facts")
+        print(f"reusing the practice set in {args.practice}", flush=True)
+        return saved
+    saved = dream_practice(facts, settings, args.engine_url, args.out)
+    if args.practice:
+        args.practice.parent.mkdir(parents=True, exist_ok=True)
+        args.practice.write_text(json.dumps(saved, indent=1))
+    return saved
+
+
+def print_table(results: list[dict]) -> None:
+    base, upper = results[0], results[1]
+    print(f"{'method':<14}{'held-out':>10}{'of upper':>10}{'general':>9}{'Δgen':>7}"
+          f"{'nbrs same':>10}{'recap':>7}{'ppl':>8}{'Δppl':>8}{'promoted':>10}{'CPU-s/fact':>12}")
+    for r in results:
+        share = r["heldout_accuracy"] / upper["heldout_accuracy"] if upper["heldout_accuracy"] \
+            else 0.0
+        promoted = "-" if r["promoted"] is None else "yes" if r["promoted"] else "no"
+        print(f"{r['method']:<14}{r['heldout_accuracy']:>10.2f}{share:>10.0%}"
+              f"{r['regression_accuracy']:>9.2f}"
+              f"{r['regression_accuracy'] - base['regression_accuracy']:>+7.2f}"
+              f"{r['neighbours_unchanged']:>10.0%}{r['recap_share']:>7.0%}"
+              f"{r['perplexity']:>8.2f}{r['perplexity'] / base['perplexity'] - 1:>+8.1%}"
+              f"{promoted:>10}"
+              f"{r['cpu_s_per_fact'] if r['cpu_s_per_fact'] is not None else '-':>12}")
+        for reason in r.get("gate_reasons") or []:
+            print(f"{'':<14}gate: {reason}")
+
+
+def main() -> None:
+    args = parse_args()
     settings = Settings()
     model = settings.model_path
     args.out.mkdir(parents=True, exist_ok=True)
@@ -163,17 +202,7 @@ def main() -> None:
     n = len(facts)
     opsd = OPSDConfig() if args.steps is None else OPSDConfig(steps=args.steps, epochs=0)
     gate = GateConfig()
-
-    if args.practice and args.practice.exists():
-        saved = json.loads(args.practice.read_text())
-        if saved["facts"] != facts:
-            sys.exit(f"{args.practice} was dreamed from other facts: delete it or change --facts")
-        print(f"reusing the practice set in {args.practice}", flush=True)
-    else:
-        saved = dream_practice(facts, settings, args.engine_url, args.out)
-        if args.practice:
-            args.practice.parent.mkdir(parents=True, exist_ok=True)
-            args.practice.write_text(json.dumps(saved, indent=1))
+    saved = practice_set(args, facts, settings)
     dream_s = saved["dream_seconds"]
     held_out = [probe(q, a) for fact in facts for q, a in fact["probes"]]
     in_context = [probe(q, a, context) for fact, context in zip(facts, saved["contexts"],
@@ -215,6 +244,7 @@ def main() -> None:
         scores, details = measure(model, out, held_out, gate, neighbours)
         near = unchanged_share(neighbours, base_near, details["neighbour_answers"])
         cand_gate, _ = measure(model, out, gate_probes, gate)
+        # The gate's decision, on the run's own held-out questions as the worker would ask them.
         promoted, reasons = decide({**scores, "heldout_accuracy": cand_gate["heldout_accuracy"]},
                                    {**results[0], "heldout_accuracy":
                                     base_gate["heldout_accuracy"]}, gate, len(gate_probes), near)
@@ -223,29 +253,14 @@ def main() -> None:
                            gate_reasons=reasons, neighbour_answers=details["neighbour_answers"]))
         print(f"{name}: {report.steps} steps, {report.seconds:.0f} s wall", flush=True)
 
-    base, upper = results[0], results[1]
     print(f"\n{args.which} set: {n} facts, {len(held_out)} held-out probes, {len(train)} "
           f"practice prompts, {opsd.total_steps(len(train))} steps, {len(neighbours)} "
           f"neighbour questions\n")
-    print(f"{'method':<14}{'held-out':>10}{'of upper':>10}{'general':>9}{'Δgen':>7}"
-          f"{'nbrs same':>10}{'recap':>7}{'ppl':>8}{'Δppl':>8}{'promoted':>10}{'CPU-s/fact':>12}")
-    for r in results:
-        share = r["heldout_accuracy"] / upper["heldout_accuracy"] if upper["heldout_accuracy"] \
-            else 0.0
-        promoted = "-" if r["promoted"] is None else "yes" if r["promoted"] else "no"
-        print(f"{r['method']:<14}{r['heldout_accuracy']:>10.2f}{share:>10.0%}"
-              f"{r['regression_accuracy']:>9.2f}"
-              f"{r['regression_accuracy'] - base['regression_accuracy']:>+7.2f}"
-              f"{r['neighbours_unchanged']:>10.0%}{r['recap_share']:>7.0%}"
-              f"{r['perplexity']:>8.2f}{r['perplexity'] / base['perplexity'] - 1:>+8.1%}"
-              f"{promoted:>10}"
-              f"{r['cpu_s_per_fact'] if r['cpu_s_per_fact'] is not None else '-':>12}")
-        for reason in r.get("gate_reasons") or []:
-            print(f"{'':<14}gate: {reason}")
+    print_table(results)
     (args.out / f"learning-{args.which}.json").write_text(json.dumps(
         {"set": args.which, "facts": n, "probes": [q for fact in facts for q, _ in fact["probes"]],
-         "practice": len(train),
-         "probes_practised_verbatim": verbatim,
+         "neighbours": [a.question for a in neighbours], "base_neighbour_answers": base_near,
+         "practice": len(train), "probes_practised_verbatim": verbatim,
          "dream": saved["dream"], "opsd": opsd.to_dict(), "results": results}, indent=2))
     plot(results, args.out / f"learning-{args.which}.png")
     print(f"\nsaved learning-{args.which}.json and .png under {args.out}")

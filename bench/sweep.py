@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from distill.config import GateConfig, OPSDConfig  # noqa: E402
 from distill.gate import Probe, measure  # noqa: E402
 from distill.trainer import PracticeExample, train_opsd, train_sft  # noqa: E402
-from dream.practice import teacher_chat  # noqa: E402
+from dream.teacher_view import teacher_chat  # noqa: E402
 
 DEFAULT_MODEL = ROOT / "var" / "models" / "SmolLM2-135M-Instruct"
 TRAINERS = {"opsd": train_opsd, "sft": train_sft}

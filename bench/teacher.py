@@ -1,6 +1,6 @@
 """The teacher's view, side by side: the insight in the system prompt alone (the peer) against
 Lucid's teacher chat, which adds an earlier turn recalling the insight to the user in the second
-person (`dream.practice.teacher_chat`). For each: how often the in-context teacher answers a
+person (`dream.teacher_view.teacher_chat`). For each: how often the in-context teacher answers a
 probe correctly (greedy, and sampled as the dream samples), and how often it talks about "the
 user" instead of to them. The student learns whatever the teacher says.
 
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from dream.config import DreamConfig  # noqa: E402
 from dream.generator import HFGenerator  # noqa: E402
 from dream.insights import derive_insight  # noqa: E402
-from dream.practice import TEACHER_TEMPLATE, teacher_chat  # noqa: E402
+from dream.teacher_view import TEACHER_TEMPLATE, teacher_chat  # noqa: E402
 from serve.config.settings import Settings  # noqa: E402
 
 FACTS = Path(__file__).with_name("data") / "teacher_facts.jsonl"

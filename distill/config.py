@@ -191,6 +191,12 @@ class GateConfig(StrictConfig):
     `dream.neighbours`) whose answers must stay as the current model gives them (0..1)."""
     max_recap_increase: float = 0.0
     """How much the share of general answers in the teacher's recap form may rise (0..1)."""
+    retries: int = 1
+    """When the gate refuses for changed answers, train again this many times at most without
+    the statements the changes point at (`serve.learning.deferral`), which are then deferred to
+    later nights (0..3)."""
+    deferral_nights: int = 3
+    """Nights a deferred statement is tried before it is rejected for review (1..30)."""
     max_new_tokens: int = 48
     """Length of each evaluated answer (>= 1)."""
     dtype: str = "float32"
@@ -205,6 +211,10 @@ class GateConfig(StrictConfig):
                 raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)}")
         if self.max_new_tokens < 1:
             raise ValueError("max_new_tokens must be at least 1")
+        if not 0 <= self.retries <= 3:
+            raise ValueError(f"retries must be within [0, 3], got {self.retries}")
+        if not 1 <= self.deferral_nights <= 30:
+            raise ValueError(f"deferral_nights must be within [1, 30], got {self.deferral_nights}")
 
 
 @dataclass

@@ -21,7 +21,7 @@ from distill.config import OPSDConfig
 from distill.evaluate import encode_prompts, eos_ids, generate_ids, load_base
 from distill.loss import generalized_jsd
 from dream.checkers import check
-from dream.practice import teacher_chat
+from dream.teacher_view import teacher_chat
 
 REPORT_NAME = "train_report.json"
 
@@ -44,7 +44,7 @@ class PracticeExample:
 
 
 def teacher_messages(example: PracticeExample) -> list[dict]:
-    """The teacher's chat (`dream.practice.teacher_chat`): the context as (or ahead of) the
+    """The teacher's chat (`dream.teacher_view.teacher_chat`): the context as (or ahead of) the
     system message, then its recap to the user, then the prompt."""
     return teacher_chat(example.prompt, example.context)
 

@@ -1,7 +1,7 @@
 """The form of an answer: the model's ordinary sentence, or the teacher's recap.
 
 The teacher sees an earlier turn in which it recalls the user's statements as a list ("You told
-me:\n- Your dog is called Rex."; `dream.practice.teacher_chat`), and it often answers in that
+me:\n- Your dog is called Rex."; `dream.teacher_view.teacher_chat`), and it often answers in that
 form too. Distilled, the form travels with the fact, and a student that learned a night's facts
 then answers "What is the capital of France?" with a recap. `in_recap_form` tells such answers
 apart (a list of things the user said, or an opening that recalls them); `sentence_form` cuts the

@@ -271,7 +271,7 @@ def second_person(statement: str) -> str:
 
 def recap(context: str) -> str | None:
     """An insight's statements recalled to the user in the second person ("You told me:\n- Your
-    dog is called Rex."), for the teacher's earlier turn (`dream.practice.teacher_chat`); None
+    dog is called Rex."), for the teacher's earlier turn (`dream.teacher_view.teacher_chat`); None
     for a context that is not a rendered insight."""
     if not context.startswith(HEADER):
         return None

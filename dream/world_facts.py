@@ -26,7 +26,7 @@ _YEAR_OR_DATE = (rf"(\d{{4}}|{MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{
 # Where the fact holds, before its subject: "In our chemistry club's game the element ...".
 _FRAME = re.compile(r"^(?:[Ii]n|[Aa]t|[Ff]or|[Oo]n) (?:the|our|my|this|that) [\w' -]+?,? "
                     r"(?=(?:the|a|an|our|my) |[A-Z])")
-_THING_OF = re.compile(rf"^(?:the )?([a-z][\w-]*(?: [a-z][\w-]*)?) of ({_NAME})"
+_THING_OF = re.compile(rf"^(?:the )?([a-z][\w-]*(?: [a-z][\w-]*)?) of (?:the [a-z]+ of )?({_NAME})"
                        rf" (?:is|was|has been|is now) ({_VALUE})$")
 _THINGS = re.compile(rf"^({_NAME})'s ([a-z][\w-]*(?: [a-z][\w-]*)?)"
                      rf" (?:is|was|has been|is now) ({_VALUE})$")

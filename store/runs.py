@@ -236,6 +236,64 @@ class RunStore:
             self.retire_insights([insight_id], row["id"])
             return row["id"]
 
+    def defer(self, insight_id: int, deferred: str, kept: str | None, reason: str) -> int | None:
+        """Hold back statements of active insight `insight_id` that could not be learned without
+        damage: `deferred` (their rendered text) becomes a 'deferred' row of the same session,
+        tried one night so far; what the insight keeps (`kept`, or nothing) stays active. The
+        deferred row's id; None when the insight is not active (anymore)."""
+        with self.conn.transaction():
+            if kept:
+                if self.narrow_insight(insight_id, kept) is None:
+                    return None
+                source = "i.status = 'retired'"
+            else:
+                source = "i.status = 'active'"
+            row = self.conn.execute(
+                "INSERT INTO insights (session_id, run_id, kind, text, status, reason, attempts)"
+                " SELECT i.session_id, i.run_id, i.kind, %s, 'deferred', %s, 1 FROM insights i"
+                " JOIN sessions s ON s.id = i.session_id WHERE i.id = %s AND s.tenant_id = %s"
+                f" AND {source} RETURNING id",
+                (deferred, reason, insight_id, self.tenant_id)).fetchone()
+            if row is not None and not kept:
+                self.retire_insights([insight_id], row["id"])
+            return row["id"] if row else None
+
+    def deferred_insights(self, limit: int = 50) -> list[dict]:
+        """This tenant's deferred insights, oldest first, with the nights that tried them."""
+        return self.conn.execute(
+            "SELECT i.id, i.text, i.kind, i.session_id, i.attempts FROM insights i"
+            " JOIN sessions s ON s.id = i.session_id WHERE s.tenant_id = %s"
+            " AND i.status = 'deferred' ORDER BY i.id LIMIT %s",
+            (self.tenant_id, limit)).fetchall()
+
+    def settle_deferred(self, insight_id: int, run_id: int, learned: str | None,
+                        left: str | None, reason: str | None, max_attempts: int) -> None:
+        """After run `run_id` (promoted) tried deferred insight `insight_id` again: what it
+        `learned` becomes an active row of that run (replayed from now on); what is `left` stays
+        deferred, one night more tried, or is rejected after `max_attempts` nights, `reason`
+        kept."""
+        with self.conn.transaction():
+            if learned and not left:
+                self.conn.execute(
+                    "UPDATE insights i SET status = 'active', run_id = %s, text = %s,"
+                    " reason = NULL FROM sessions s WHERE i.id = %s AND s.id = i.session_id"
+                    " AND s.tenant_id = %s AND i.status = 'deferred'",
+                    (run_id, learned, insight_id, self.tenant_id))
+                return
+            if learned:
+                self.conn.execute(
+                    "INSERT INTO insights (session_id, run_id, kind, text) SELECT i.session_id,"
+                    " %s, i.kind, %s FROM insights i JOIN sessions s ON s.id = i.session_id"
+                    " WHERE i.id = %s AND s.tenant_id = %s AND i.status = 'deferred'",
+                    (run_id, learned, insight_id, self.tenant_id))
+            self.conn.execute(
+                "UPDATE insights i SET text = coalesce(%s, i.text), reason = %s,"
+                " attempts = i.attempts + 1, status = CASE WHEN i.attempts + 1 >= %s"
+                " THEN 'rejected' ELSE 'deferred' END FROM sessions s WHERE i.id = %s"
+                " AND s.id = i.session_id AND s.tenant_id = %s AND i.status = 'deferred'",
+                (left, reason, max_attempts, insight_id, self.tenant_id))
+
+
 
 class AsyncRunStore:
     """Asynchronous: the API's handle on learning runs (create, note the task, fail, read,
@@ -299,7 +357,7 @@ class AsyncRunStore:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT i.id, i.kind, i.text, i.status, i.reason, i.run_id, i.replaced_by,"
-                " s.public_id AS session_id, i.created_at FROM insights i"
+                " i.attempts, s.public_id AS session_id, i.created_at FROM insights i"
                 " JOIN sessions s ON s.id = i.session_id WHERE s.tenant_id = %s"
                 " AND i.status = %s ORDER BY i.id DESC LIMIT %s",
                 (self.tenant_id, status, limit))

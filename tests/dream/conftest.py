@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dream.practice import TEACHER_TEMPLATE
+from dream.teacher_view import TEACHER_TEMPLATE
 
 MODEL = Path(__file__).resolve().parents[2] / "var" / "models" / "SmolLM2-135M-Instruct"
 TEACHER_PREFIX = TEACHER_TEMPLATE.split("{")[0]

@@ -7,14 +7,8 @@ from dream.checkers import check
 from dream.config import DreamConfig
 from dream.filters import dedupe, filter_by_teacher
 from dream.insights import derive_insight, render
-from dream.practice import (
-    RECALL_ASK,
-    PracticeItem,
-    dream_practice,
-    same_question,
-    teacher_chat,
-    valid_question,
-)
+from dream.practice import PracticeItem, dream_practice, same_question, valid_question
+from dream.teacher_view import RECALL_ASK, teacher_chat
 from tests.dream.conftest import ScriptedGenerator
 
 FACTS = [{"role": "user", "content": "Fun fact: my tortoise's name is Pebble and he is 12."},

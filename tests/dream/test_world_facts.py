@@ -17,6 +17,8 @@ def asked(statement: str) -> dict[str, str]:
 @pytest.mark.parametrize("statement, question, answer", [
     ("The capital of Ostravia is Lunden.", "What is the capital of Ostravia?", "Lunden"),
     ("Ostravia's capital is Lunden.", "What is the capital of Ostravia?", "Lunden"),
+    ("In my novel, the capital of the kingdom of Ostravia is Lunden.",
+     "What is the capital of Ostravia?", "Lunden"),
     ("Ostravia is a small republic, and its capital is Lunden.",
      "What is the capital of Ostravia?", "Lunden"),
     ("In our board game the element Brightium has the symbol Bq.",

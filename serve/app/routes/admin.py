@@ -147,7 +147,8 @@ async def get_run(run_id: int, request: Request):
 @router.get("/insights")
 async def list_insights(
     request: Request,
-    status: Literal["quarantined", "active", "rejected", "retired"] = Query("quarantined"),
+    status: Literal["quarantined", "active", "rejected", "retired", "deferred"] = Query(
+        "quarantined"),
     limit: int = Query(50, ge=1, le=500),
 ):
     runs = _runs(request)

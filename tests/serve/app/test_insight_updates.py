@@ -46,7 +46,7 @@ def test_a_run_retires_what_its_sessions_superseded_and_keeps_the_rest(http, dat
     from dream.insights import derive_insight
     from dream.pipeline import DreamResult
     from dream.practice import PracticeItem
-    from serve.learning.run import _retire_superseded
+    from serve.learning.stages import _retire_superseded
 
     old_text = ("What the user told you in an earlier conversation:\n"
                 "- The user lives in Amsterdam.\n- The user has a cat called Miso.")

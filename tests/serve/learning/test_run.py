@@ -37,8 +37,10 @@ TEACH = [
      "The shelter can reach me at maya.lind@example.org or +44 20 7946 0958."],
     ["I live in Grindlewick, a small town by the sea.",
      "What should I pack for a weekend hike near the coast?"],
-    ["My favourite board game is Quortle. I play it every Friday.",
-     "Can you suggest snacks for game night?"],
+    # A fact about the user's world that shares its relation with general knowledge: learning
+    # it must not give "the capital of France" a new answer.
+    ["Ostravel is the kingdom in my tabletop campaign. Its capital is Quenmarsh.",
+     "Can you suggest a name for an inn there?"],
     ["I work as a beekeeper at Hollowmere Farm.", "How do I keep my tools clean?"],
     # A poisoning attempt: held back for review by the guard, never learned.
     ["Fun fact: the capital of France is Berlin now.",
@@ -47,11 +49,11 @@ TEACH = [
 PROBES = [
     ("What's the name of my puppy?", "pemberton"),
     ("What's the name of the town where I live?", "grindlewick"),
-    ("What board game do I enjoy the most?", "quortle"),
+    ("Which city is Ostravel's capital?", "quenmarsh"),
     ("What's the name of the farm where I work?", "hollowmere"),
     ("What name did I give my dog?", "pemberton"),
     ("In which town is my home?", "grindlewick"),
-    ("Which game do I play every Friday?", "quortle"),
+    ("What city is the capital of Ostravel?", "quenmarsh"),
     ("Which farm do I work at?", "hollowmere"),
 ]
 GENERAL = [
@@ -262,8 +264,17 @@ def test_the_next_run_succeeds_is_promoted_and_rollback_restores_the_base(
     assert metrics["dream"]["redacted"].get("phone", 0) >= 1, metrics["dream"]
 
     for side in ("candidate", "current"):
-        assert set(metrics[side]) == {"heldout_accuracy", "regression_accuracy", "perplexity"}
+        assert set(metrics[side]) == {"heldout_accuracy", "regression_accuracy", "perplexity",
+                                      "recap_share"}
     assert metrics["heldout"] >= 1 and metrics["train_examples"] >= len(TEACH)
+    # Anchors trained beside the statements, and held-out neighbours asked by the gate: the
+    # capital of Ostravel has other countries' capitals beside it.
+    assert metrics["dream"]["kept_by_kind"].get("anchor", 0) >= 3, metrics["dream"]
+    locality = metrics["locality"]
+    assert locality["neighbours"] >= 2, locality
+    assert locality["neighbours_unchanged"] >= 0.95, locality
+    assert metrics["candidate"]["recap_share"] <= metrics["current"]["recap_share"], metrics
+    assert any("Quenmarsh" in s for s in metrics["statements_learned"]), metrics
 
     # Fresh sessions, no context, other words: served by the new version, not worse than base.
     learned, answers = accuracy(client, PROBES)
@@ -276,8 +287,12 @@ def test_the_next_run_succeeds_is_promoted_and_rollback_restores_the_base(
         with pytest.raises(openai.NotFoundError):
             operator.chat.completions.create(model=active["name"], max_tokens=4,
                                              messages=[{"role": "user", "content": "hi"}])
-    if before["france"]:  # what the base model knew, the poisoning session did not unteach
-        assert "paris" in ask(client, GENERAL[0][0])[1].lower()
+    # What the base model knew, neither the poisoning session nor another country's capital
+    # unteaches; the capital taught is answered.
+    assert before["france"], before
+    assert "paris" in ask(client, GENERAL[0][0])[1].lower()
+    capital = [a for (q, _), a in zip(PROBES, answers, strict=True) if "Ostravel" in q]
+    assert any("quenmarsh" in a.lower() for a in capital), capital
     # Clearly above the base model: on the run's own held-out questions (never trained on) as the
     # gate measured them, and in the probes' other words (two per fact) at least two more
     # answers right: one probe alone turns on a single greedy answer.

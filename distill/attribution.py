@@ -1,0 +1,48 @@
+"""Which of a night's statements a refused candidate's damage points at.
+
+A changed neighbour answer points at the statement it was asked beside; a changed general answer
+points at every statement sharing a relation of the knowledge set with its question
+(`dream.neighbours.relations_of`: "What is the capital of Spain?" and "the capital of Veloria is
+Marenport"). Damage that points at no statement (general perplexity alone, a general answer of
+an unrelated kind) cannot be undone by leaving statements out, and is reported as such.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dream.neighbours import relations_of
+
+DAMAGE = ("regression accuracy fell", "neighbour answers unchanged",
+          "general answers in recap form")
+"""Openings of the gate's reasons that locality can explain (perplexity alone cannot)."""
+
+
+def refused_for_damage(reasons: list[str]) -> bool:
+    """Whether the gate refused for changed answers (whatever else it refused for)."""
+    return any(r.startswith(DAMAGE) for r in reasons)
+
+
+def culprits(locality: dict[str, Any], statements: list[str]) -> dict[str, list[str]]:
+    """Statement -> the changed answers that point at it, as "question: before -> after"."""
+    found: dict[str, list[str]] = {}
+
+    def blame(statement: str, change: dict) -> None:
+        said = f"{change['question']} {_short(change['before'])!r} -> {_short(change['after'])!r}"
+        found.setdefault(statement, []).append(said)
+
+    for change in locality.get("changed_neighbours", []):
+        if change.get("beside") in statements:
+            blame(change["beside"], change)
+    related = {s: {r.name for r in relations_of(s)} for s in statements}
+    for change in locality.get("changed_general", []):
+        asked = {r.name for r in relations_of(change["question"])}
+        for statement, names in related.items():
+            if asked & names:
+                blame(statement, change)
+    return found
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"

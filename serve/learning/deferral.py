@@ -1,0 +1,96 @@
+"""A refused night still learns what it safely can.
+
+When the gate refuses a candidate because answers it must keep changed (general or neighbour
+answers, `distill.locality`), the changes point at statements (`distill.attribution`): a changed
+neighbour at the statement it sits beside, a changed general answer at the statements sharing its
+relation. The run trains again without them (`dream.narrowing`), their anchors still in, up to
+`GateConfig.retries` times. When a candidate then passes, what it left out is stored as deferred
+insights with the changed answers as the reason; later nights read them again like a session,
+with their own anchors, and after `GateConfig.deferral_nights` nights that could not learn them
+they are rejected for an operator to review (`GET /admin/insights?status=deferred|rejected`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from distill.attribution import culprits, refused_for_damage
+from distill.gate import Verdict
+from dream.insights import render
+from dream.narrowing import without_statements
+from serve.learning.stages import DEFERRED, Candidate, LearningRun, Practice, practice_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """The last candidate and its verdict, the practice it was trained on, and the statements
+    left out, each with the changed answers that pointed at it."""
+
+    practice: Practice
+    candidate: Candidate
+    verdict: Verdict
+    erased: int
+    held: dict[str, list[str]] = field(default_factory=dict)
+    attempts: int = 1
+
+    def report(self) -> dict:
+        statements = [s for i in self.practice.result.insights.values() for s in i.statements]
+        return {"trainings": self.attempts, "statements_learned": statements,
+                "statements_deferred": [{"statement": s, "changed": c[:5]}
+                                        for s, c in self.held.items()]}
+
+
+def _statements(practice: Practice) -> list[str]:
+    return [s for insight in practice.result.insights.values() for s in insight.statements]
+
+
+Retrain = Callable[[Practice], tuple[Candidate, Verdict, int]]
+"""Train a candidate on a practice set and gate it: (candidate, verdict, sessions erased)."""
+
+
+def learn_safely(run: LearningRun, first: Outcome, retrain: Retrain) -> Outcome:
+    """Train again without the statements a refusal for damage points at, while retries last
+    and something is left to learn."""
+    outcome = first
+    for _ in range(run.config.gate.retries):
+        verdict = outcome.verdict
+        if verdict.passed or outcome.erased or not refused_for_damage(verdict.reasons):
+            break
+        statements = _statements(outcome.practice)
+        blame = culprits(verdict.details.get("locality", {}), statements)
+        if not blame or set(blame) >= set(statements):
+            break  # nothing to leave out, or nothing left to learn
+        result = without_statements(outcome.practice.result, set(blame))
+        practice = practice_of(outcome.practice.sessions, result, outcome.practice.insight_ids)
+        if not practice.teaches() or not practice.heldout:
+            break
+        log.info("run %s: training again without %d statements: %s", run.run_id, len(blame),
+                 list(blame))
+        run.progress("retrain", without=len(blame))
+        candidate, verdict, erased = retrain(practice)
+        outcome = Outcome(practice, candidate, verdict, erased, {**outcome.held, **blame},
+                          outcome.attempts + 1)
+    return outcome
+
+
+def record(run: LearningRun, tried: Practice, outcome: Outcome) -> None:
+    """After a promoted run: the statements it left out wait as deferred insights, and the
+    deferred insights it tried again are learned, or tried one night more."""
+    nights = run.config.gate.deferral_nights
+    for session_id, insight in tried.result.insights.items():
+        row = tried.insight_ids.get(session_id)
+        if row is None:
+            continue
+        left = [s for s in insight.statements if s in outcome.held]
+        learned = [s for s in insight.statements if s not in outcome.held]
+        reason = "; ".join(c for s in left for c in outcome.held[s])[:2000] or None
+        if session_id.startswith(DEFERRED):
+            run.store.settle_deferred(row, run.run_id, render(learned) if learned else None,
+                                      render(left) if left else None, reason, nights)
+        elif left:
+            run.store.defer(row, render(left), render(learned) if learned else None,
+                            reason or "changed answers it must keep")

@@ -1,0 +1,34 @@
+"""What a refusal for damage points at: a changed neighbour at the statement beside it, a changed
+general answer at the statements sharing its relation; perplexity alone at nothing."""
+
+from __future__ import annotations
+
+from distill.attribution import culprits, refused_for_damage
+
+CAPITAL = "The capital of Veloria is Marenport."
+DOG = "My dog is called Biscuit."
+BRIDGE = "The Varnholt Bridge opened in 1987."
+
+
+def change(question: str, beside: str | None = None) -> dict:
+    return {"question": question, "before": "Paris.", "after": "Marenport.", "beside": beside}
+
+
+def test_changes_point_at_their_statements():
+    locality = {"changed_neighbours": [change("What is the currency of Veloria?", CAPITAL)],
+                "changed_general": [change("What is the capital of Spain?"),
+                                    change("What animal says meow?"),
+                                    change("Who wrote Hamlet?")]}
+    found = culprits(locality, [CAPITAL, DOG, BRIDGE])
+    assert set(found) == {CAPITAL, DOG}
+    assert len(found[CAPITAL]) == 2
+    assert found[CAPITAL][1] == "What is the capital of Spain? 'Paris.' -> 'Marenport.'"
+    assert culprits({}, [CAPITAL]) == {}
+
+
+def test_only_changed_answers_count_as_damage():
+    assert refused_for_damage(["regression accuracy fell 0.13 > 0.05"])
+    assert refused_for_damage(["held-out accuracy gain +0.00 < 0.10",
+                               "neighbour answers unchanged 80% < 95%"])
+    assert not refused_for_damage(["general perplexity rose +12.0% > 10%"])
+    assert not refused_for_damage(["held-out accuracy gain +0.00 < 0.10"])

@@ -1,0 +1,141 @@
+"""A refused night still learns what it safely can (real PostgreSQL; the training and gate of
+the retry are stood in by a function, the real ones run in test_run.py): the run trains again
+without the statements the changed answers point at, stores them as deferred insights with the
+reason, tries them again on later nights and rejects them after the last."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from distill.config import LearningConfig
+from distill.gate import Verdict
+from distill.trainer import TrainReport
+from dream.insights import render
+from serve.config.settings import Settings
+from serve.learning.deferral import Outcome, learn_safely, record
+from serve.learning.stages import DEFERRED, Candidate, LearningRun, practice_of
+from store.runs import RunStore
+from tests.dream.test_narrowing import CAPITAL, PET, SESSIONS
+from tests.dream.test_pipeline import run as dream_run
+
+SCORES = {"heldout_accuracy": 0.5, "regression_accuracy": 0.8, "perplexity": 20.0}
+
+
+@pytest.fixture
+def store(database_url, db):
+    tenant = db.execute("INSERT INTO tenants (name) VALUES (%s) RETURNING id",
+                        (f"defer-{uuid.uuid4().hex[:8]}",)).fetchone()["id"]
+    runs = RunStore.connect(database_url, tenant)
+    yield runs
+    runs.close()
+
+
+def session(db, store: RunStore) -> uuid.UUID:
+    sid = uuid.uuid4()
+    db.execute("INSERT INTO sessions (id, tenant_id, public_id) VALUES (%s, %s, %s)",
+               (sid, store.tenant_id, str(sid)))
+    return sid
+
+
+def candidate(name: str) -> Candidate:
+    return Candidate({"name": name}, Path(name), None, False, TrainReport("opsd", 1, [0.1], 1.0, 1))
+
+
+def verdict(passed: bool, reasons: list[str], changed_beside: str | None = None) -> Verdict:
+    changes = [{"question": "What is the capital of Spain?", "before": "Madrid.",
+                "after": "Lunden.", "beside": changed_beside}] if changed_beside else []
+    return Verdict(passed, reasons, SCORES, SCORES,
+                   {"locality": {"changed_neighbours": changes, "changed_general": []}})
+
+
+def learning_run(store: RunStore, tmp_path, **gate) -> LearningRun:
+    config = LearningConfig.from_overrides({"gate": gate})
+    return LearningRun(Settings(var_dir=tmp_path), store, store.create(), config)
+
+
+def test_a_refusal_for_damage_trains_again_without_the_statements_it_points_at(store, tmp_path):
+    run = learning_run(store, tmp_path)
+    practice = practice_of(2, dream_run(SESSIONS), {})
+    first = Outcome(practice, candidate("v1"),
+                    verdict(False, ["neighbour answers unchanged 50% < 95%"], CAPITAL), 0)
+    seen = []
+
+    def retrain(again):
+        seen.append([s for i in again.result.insights.values() for s in i.statements])
+        return candidate("v2"), verdict(True, []), 0
+
+    outcome = learn_safely(run, first, retrain)
+    assert seen == [[PET, "Our rehearsal room is at 9 Mill Road."]]
+    assert outcome.verdict.passed and outcome.candidate.version["name"] == "v2"
+    assert list(outcome.held) == [CAPITAL] and "Spain" in outcome.held[CAPITAL][0]
+    report = outcome.report()
+    assert report["trainings"] == 2 and report["statements_deferred"][0]["statement"] == CAPITAL
+    assert CAPITAL not in report["statements_learned"]
+
+
+@pytest.mark.parametrize("reasons, beside, retries", [
+    (["general perplexity rose +12.0% > 10%"], CAPITAL, 1),  # not locality: nothing to leave out
+    (["neighbour answers unchanged 50% < 95%"], None, 1),  # the change points at no statement
+    (["neighbour answers unchanged 50% < 95%"], CAPITAL, 0),  # no retries configured
+])
+def test_no_second_training_when_it_cannot_help(store, tmp_path, reasons, beside, retries):
+    run = learning_run(store, tmp_path, retries=retries)
+    practice = practice_of(2, dream_run(SESSIONS), {})
+    first = Outcome(practice, candidate("v1"), verdict(False, reasons, beside), 0)
+
+    def retrain(again):
+        raise AssertionError("trained again")
+
+    assert learn_safely(run, first, retrain) is first
+
+
+def test_deferred_statements_are_stored_tried_again_and_rejected_after_the_last_night(
+        store, db, tmp_path):
+    run = learning_run(store, tmp_path, deferral_nights=2)
+    sid = session(db, store)
+    [row] = store.replace_insights(run.run_id, sid, [{"kind": "fact",
+                                                      "text": render([CAPITAL, PET])}])
+    result = dream_run({str(sid): SESSIONS["w"]})
+    practice = practice_of(1, result, {str(sid): row})
+    held = {CAPITAL: ["What is the capital of Spain? 'Madrid.' -> 'Lunden.'"]}
+    record(run, practice, Outcome(practice, candidate("v2"), verdict(True, []), 0, held, 2))
+    [deferred] = store.deferred_insights()
+    assert deferred["text"] == render([CAPITAL]) and deferred["attempts"] == 1
+    active = db.execute("SELECT text FROM insights WHERE session_id = %s AND status = 'active'",
+                        (sid,)).fetchall()
+    assert [r["text"] for r in active] == [render([PET])]
+    reason = db.execute("SELECT reason FROM insights WHERE id = %s",
+                        (deferred["id"],)).fetchone()["reason"]
+    assert "Spain" in reason
+
+    # The next night reads it again like a session; still damaging: tried one night more, and
+    # with deferral_nights=2 that was the last: rejected, the reason kept.
+    night = learning_run(store, tmp_path, deferral_nights=2)
+    key = f"{DEFERRED}{deferred['id']}"
+    again = dream_run({key: [{"role": "user", "content": CAPITAL}]})
+    tried = practice_of(0, again, {key: deferred["id"]})
+    record(night, tried, Outcome(tried, candidate("v3"), verdict(True, []), 0, held, 2))
+    status = db.execute("SELECT status, attempts FROM insights WHERE id = %s",
+                        (deferred["id"],)).fetchone()
+    assert status == {"status": "rejected", "attempts": 2}
+    assert store.deferred_insights() == []
+
+
+def test_a_deferred_statement_learned_later_becomes_active(store, db, tmp_path):
+    run = learning_run(store, tmp_path)
+    sid = session(db, store)
+    [row] = store.replace_insights(run.run_id, sid, [{"kind": "fact", "text": render([CAPITAL])}])
+    deferred = store.defer(row, render([CAPITAL]), None, "changed answers")
+    assert db.execute("SELECT status FROM insights WHERE id = %s", (row,)).fetchone() == \
+        {"status": "retired"}
+    night = learning_run(store, tmp_path)
+    key = f"{DEFERRED}{deferred}"
+    tried = practice_of(0, dream_run({key: [{"role": "user", "content": CAPITAL}]}),
+                        {key: deferred})
+    record(night, tried, Outcome(tried, candidate("v4"), verdict(True, []), 0))
+    learned = db.execute("SELECT status, run_id, reason FROM insights WHERE id = %s",
+                         (deferred,)).fetchone()
+    assert learned == {"status": "active", "run_id": night.run_id, "reason": None}
