@@ -37,9 +37,10 @@ sys.path.insert(0, str(ROOT))
 
 from distill.config import GateConfig, OPSDConfig  # noqa: E402
 from distill.gate import Probe, decide, measure  # noqa: E402
-from distill.locality import Asked, unchanged_share  # noqa: E402
+from distill.locality import Asked, taught_names, unchanged_share  # noqa: E402
 from distill.trainer import PracticeExample, train_opsd, train_sft  # noqa: E402
 from dream.config import DreamConfig  # noqa: E402
+from dream.insights import insight_from_text  # noqa: E402
 from dream.pipeline import dream_for_sessions  # noqa: E402
 from dream.teacher_view import teacher_chat  # noqa: E402
 from serve.config.settings import Settings  # noqa: E402
@@ -221,8 +222,10 @@ def main() -> None:
     print(f"{verbatim} of {len(held_out)} probes appear word for word among the practice prompts",
           flush=True)
 
-    neighbours = [Asked(n["question"], tuple(n["accepted"]), n["beside"])
+    neighbours = [Asked(n["question"], {"type": "contains_any", "values": n["accepted"]}
+                        if n["accepted"] else None, n["beside"])
                   for n in saved.get("neighbours", [])]
+    taught = taught_names([s for c in saved["contexts"] for s in insight_from_text(c).statements])
     gate_probes = [Probe(h["prompt"], h["checker"]) for h in saved.get("heldout", [])]
     results = []
     scores, details = measure(model, None, held_out, gate, neighbours)
@@ -242,7 +245,7 @@ def main() -> None:
         report = trainer(model, train, opsd, out)
         spent = dream_cpu + cpu_seconds() - start
         scores, details = measure(model, out, held_out, gate, neighbours)
-        near = unchanged_share(neighbours, base_near, details["neighbour_answers"])
+        near = unchanged_share(neighbours, base_near, details["neighbour_answers"], taught)
         cand_gate, _ = measure(model, out, gate_probes, gate)
         # The gate's decision, on the run's own held-out questions as the worker would ask them.
         promoted, reasons = decide({**scores, "heldout_accuracy": cand_gate["heldout_accuracy"]},

@@ -19,7 +19,7 @@ from typing import Any
 
 from distill.config import GateConfig
 from distill.evaluate import answer, load_for_eval, perplexity
-from distill.locality import MAX_NAMED, Asked, changed, unchanged_share
+from distill.locality import MAX_NAMED, Asked, changed, taught_names, unchanged_share
 from dream.answer_form import in_recap_form
 from dream.checkers import check
 from dream.datasets import load_general_text, load_regression_set
@@ -102,26 +102,30 @@ def decide(candidate: dict[str, float], current: dict[str, float], config: GateC
 
 
 def locality(neighbours: list[Asked], cand_details: dict[str, Any],
-             cur_details: dict[str, Any]) -> dict[str, Any]:
-    """What the candidate changed: the unchanged shares, and the changed answers by name."""
-    general = [Asked(q["question"], tuple(q["checker"].get("values", ())))
-               for q in load_regression_set()]
+             cur_details: dict[str, Any], statements: list[str] = ()) -> dict[str, Any]:
+    """What the candidate changed (`distill.locality`): the unchanged shares, and the changed
+    answers by name; `statements` are what the run taught."""
+    taught = taught_names([*statements, *(n.beside for n in neighbours if n.beside)])
+    general = [Asked(q["question"], q["checker"]) for q in load_regression_set()]
     before_n, after_n = cur_details["neighbour_answers"], cand_details["neighbour_answers"]
     before_g, after_g = cur_details["regression_answers"], cand_details["regression_answers"]
     return {"neighbours": len(neighbours),
-            "neighbours_unchanged": round(unchanged_share(neighbours, before_n, after_n), 4),
-            "general_unchanged": round(unchanged_share(general, before_g, after_g), 4),
-            "changed_neighbours": changed(neighbours, before_n, after_n)[:MAX_NAMED],
-            "changed_general": changed(general, before_g, after_g)[:MAX_NAMED]}
+            "neighbours_unchanged": round(unchanged_share(neighbours, before_n, after_n,
+                                                          taught), 4),
+            "general_unchanged": round(unchanged_share(general, before_g, after_g, taught), 4),
+            "changed_neighbours": changed(neighbours, before_n, after_n, taught)[:MAX_NAMED],
+            "changed_general": changed(general, before_g, after_g, taught)[:MAX_NAMED]}
 
 
 def evaluate_candidate(base_model: str, candidate: Path, current: Path | None,
                        heldout: list[Probe], config: GateConfig,
-                       neighbours: list[Asked] = ()) -> Verdict:
+                       neighbours: list[Asked] = (), statements: list[str] = ()) -> Verdict:
+    """Measure both, decide; `neighbours` are the run's held-out neighbour questions and
+    `statements` what it taught (for the locality check)."""
     neighbours = list(neighbours)
     cand_scores, cand_details = measure(base_model, candidate, heldout, config, neighbours)
     cur_scores, cur_details = measure(base_model, current, heldout, config, neighbours)
-    near = locality(neighbours, cand_details, cur_details)
+    near = locality(neighbours, cand_details, cur_details, list(statements))
     passed, reasons = decide(cand_scores, cur_scores, config, len(heldout),
                              near["neighbours_unchanged"])
     return Verdict(passed, reasons, cand_scores, cur_scores,

@@ -2,21 +2,28 @@
 
 The gate asks the adapter serving now and the candidate the same questions with no context: the
 run's held-out neighbour questions (general questions beside tonight's statements, never
-trained on; `dream.neighbours`) and the shipped regression set. An answer is unchanged when it
-still gives what the earlier one gave: the same known answer, else the same names and numbers,
-else mostly the same words, and in the same form (a recap where there was a sentence is a
-change). The report names every changed answer, before and after, so an operator sees why a
-candidate was refused.
+trained on; `dream.neighbours`) and the shipped regression set. An answer counts as changed when
+the candidate does damage there, as knowledge-editing work measures locality:
+
+- a right answer (one its checker accepts) is no longer right ("the capital of France is
+  MONTESUR");
+- it brings in what tonight taught, a name or number of a statement that the question and the
+  earlier answer did not hold ("the capital of Portugal is Quenmarsh"; "The user's dog is
+  Pemberton" to "What animal says meow?");
+- it takes the recap form where the earlier answer did not.
+
+A wrong answer that stays wrong in other words is not damage: a 135M model's answer to "What is
+a baby goat called?" rambles differently after any change to its weights. The report names every
+changed answer, before and after, so an operator sees why a candidate was refused.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from dream.answer_form import in_recap_form
+from dream.checkers import check
 from dream.practice import anchors
-from dream.textnorm import contains_phrase, content_tokens, jaccard, split_sentences
 
 MAX_NAMED = 20
 """Changed answers named in a report, per kind."""
@@ -24,44 +31,47 @@ MAX_NAMED = 20
 
 @dataclass(frozen=True)
 class Asked:
-    """A question asked of both models, with its known answers (if any) and what it sits beside
-    (the statement a neighbour question belongs to; None for the regression set)."""
+    """A question asked of both models, with how to check its answer (if known) and what it
+    sits beside (the statement a neighbour question belongs to; None for the regression set)."""
 
     question: str
-    accepted: tuple[str, ...] = ()
+    checker: dict | None = None
     beside: str | None = None
 
 
-def _gist(answer: str) -> str:
-    """The first two sentences: where a short answer says what it answers."""
-    return " ".join(split_sentences(answer)[:2])
+def _brought_in(asked: Asked, before: str, after: str, taught: set[str]) -> set[str]:
+    """Names and numbers of what was taught that the answer now holds and did not before."""
+    return taught & (anchors(after) - anchors(before) - anchors(asked.question))
 
 
-def unchanged(asked: Asked, before: str, after: str) -> bool:
-    """Whether `after` gives what `before` gave to the question."""
+def unchanged(asked: Asked, before: str, after: str, taught: set[str] = frozenset()) -> bool:
+    """Whether `after` does no damage where `before` was given (see the module's docstring);
+    `taught` holds the names and numbers of tonight's statements (lowercase)."""
     if in_recap_form(after) and not in_recap_form(before):
         return False
-    knew = [a for a in asked.accepted if contains_phrase(before, a)]
-    if knew:
-        return any(contains_phrase(after, a) for a in knew)
-    said, question_names = anchors(_gist(before)), anchors(asked.question)
-    names = said - question_names
-    if names:
-        return names <= anchors(after) | {w.lower() for w in re.findall(r"\w+", after)}
-    words = content_tokens(_gist(before)) - content_tokens(asked.question)
-    if not words:
-        return True  # nothing to keep beyond the question's own words
-    return jaccard(words, content_tokens(_gist(after)) - content_tokens(asked.question)) >= 0.5
+    if asked.checker is not None and check(asked.checker, before) \
+            and not check(asked.checker, after):
+        return False
+    mine = taught | (anchors(asked.beside) if asked.beside else set())
+    return not _brought_in(asked, before, after, mine)
 
 
-def changed(asked: list[Asked], before: list[str], after: list[str]) -> list[dict]:
+def changed(asked: list[Asked], before: list[str], after: list[str],
+            taught: set[str] = frozenset()) -> list[dict]:
     """The questions whose answer changed: {"question", "before", "after", "beside"}."""
     return [{"question": a.question, "before": b, "after": c, "beside": a.beside}
-            for a, b, c in zip(asked, before, after, strict=True) if not unchanged(a, b, c)]
+            for a, b, c in zip(asked, before, after, strict=True)
+            if not unchanged(a, b, c, taught)]
 
 
-def unchanged_share(asked: list[Asked], before: list[str], after: list[str]) -> float:
+def unchanged_share(asked: list[Asked], before: list[str], after: list[str],
+                    taught: set[str] = frozenset()) -> float:
     """Share of answers unchanged (1.0 when nothing was asked)."""
     if not asked:
         return 1.0
-    return 1 - len(changed(asked, before, after)) / len(asked)
+    return 1 - len(changed(asked, before, after, taught)) / len(asked)
+
+
+def taught_names(statements: list[str]) -> set[str]:
+    """The names and numbers of a night's statements, as `unchanged` looks for them."""
+    return {a for s in statements for a in anchors(s)}

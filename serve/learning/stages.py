@@ -182,8 +182,8 @@ def practice_of(sessions: int, result: DreamResult,
                              tuple(item.teacher_answers)) for item in result.train_items()]
     heldout = [Probe(item.prompt, item.checker) for item in result.heldout_items()
                if item.checker]
-    neighbours = [Asked(item.question, tuple(item.checker["values"]) if item.checker else (),
-                        item.beside) for item in result.neighbour_items()]
+    neighbours = [Asked(item.question, item.checker, item.beside)
+                  for item in result.neighbour_items()]
     return Practice(sessions, result, train, heldout, neighbours, insight_ids)
 
 
@@ -280,7 +280,9 @@ def gate(run: LearningRun, candidate: Candidate, practice: Practice) -> tuple[Ve
     the verdict, and how many of the run's sessions were erased meanwhile."""
     run.progress("gate", version=candidate.version["name"])
     verdict = evaluate_candidate(run.settings.model_path, candidate.path, candidate.current,
-                                 practice.heldout, run.config.gate, practice.neighbours)
+                                 practice.heldout, run.config.gate, practice.neighbours,
+                                 [s for i in practice.result.insights.values()
+                                  for s in i.statements])
     # A session erased while this run trained is still in these weights: taint them.
     erased = run.store.erased_during(run.run_id, practice.sessions)
     outcome = "tainted" if erased else "candidate" if verdict.passed else "rejected"

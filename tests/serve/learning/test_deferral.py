@@ -139,3 +139,28 @@ def test_a_deferred_statement_learned_later_becomes_active(store, db, tmp_path):
     learned = db.execute("SELECT status, run_id, reason FROM insights WHERE id = %s",
                          (deferred,)).fetchone()
     assert learned == {"status": "active", "run_id": night.run_id, "reason": None}
+
+
+def test_a_night_reads_deferred_insights_again_under_their_own_rows(store, db, tmp_path):
+    """The next night's dream reads a deferred insight like a session (`_retold`), stores no
+    new insight for it, and points its practice at the deferred row."""
+    from serve.learning.stages import _retold, _store_dream
+
+    run = learning_run(store, tmp_path)
+    sid = session(db, store)
+    [row] = store.replace_insights(run.run_id, sid, [{"kind": "fact", "text": render([CAPITAL])}])
+    deferred = store.defer(row, render([CAPITAL]), None, "changed answers")
+    [listed] = store.deferred_insights()
+    assert listed["id"] == deferred and _retold(listed) == [{"role": "user", "content": CAPITAL}]
+    night = learning_run(store, tmp_path)
+    key = f"{DEFERRED}{deferred}"
+    result = dream_run({key: _retold(listed)})
+    assert result.insights[key].statements == [CAPITAL]
+    ids = _store_dream(night, result, [])
+    assert ids == {key: deferred}
+    assert db.execute("SELECT count(*) AS n FROM insights WHERE run_id = %s",
+                      (night.run_id,)).fetchone()["n"] == 0
+    pointed = db.execute("SELECT DISTINCT insight_id FROM practice_items WHERE run_id = %s"
+                         " AND kind NOT LIKE 'anchor%%' AND kind <> 'general'",
+                         (night.run_id,)).fetchall()
+    assert [r["insight_id"] for r in pointed] == [deferred]
