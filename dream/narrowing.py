@@ -15,24 +15,13 @@ from dataclasses import replace
 
 from dream.insights import Insight, render
 from dream.pipeline import DreamResult
-from dream.practice import PracticeItem, anchors
+from dream.practice import PracticeItem, anchors, checker_values
 from dream.textnorm import contains_phrase
-
-
-def _values(item: PracticeItem) -> list[str]:
-    checker = item.checker or {}
-    values = list(checker.get("values", ()))
-    if "value" in checker:
-        values.append(str(checker["value"]))
-    for inner in checker.get("checks", ()):
-        values += list(inner.get("values", ())) + ([str(inner["value"])] if "value" in inner
-                                                   else [])
-    return values
 
 
 def asks_about(item: PracticeItem, dropped: list[str], kept: list[str]) -> bool:
     """Whether the item asks about a dropped statement: an expected value only it gives."""
-    values = _values(item)
+    values = checker_values(item.checker) if item.checker else []
     return any(any(contains_phrase(s, v) for s in dropped)
                and not any(contains_phrase(s, v) for s in kept) for v in values)
 

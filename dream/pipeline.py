@@ -44,6 +44,10 @@ class DreamResult:
     quarantined: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     """Statements the poisoning guard held back, by session: {"text", "kind", "reason"}."""
 
+    def statements(self) -> list[str]:
+        """Every statement of tonight's insights, in session order."""
+        return [s for insight in self.insights.values() for s in insight.statements]
+
     def train_items(self) -> list[PracticeItem]:
         """What the student trains on: kept items of the train split (new, replay, general)."""
         return [i for i in self.items if i.kept and i.split == "train"]

@@ -178,7 +178,7 @@ def _recall_items(derived: list[Derived], config: DreamConfig,
         by_subject.setdefault(d.subject, []).append(d)
     items = []
     for subject, group in list(by_subject.items())[: config.recall_prompts]:
-        values = list(dict.fromkeys(v for d in group for v in _checker_strings(d.checker)))
+        values = list(dict.fromkeys(v for d in group for v in checker_values(d.checker)))
         s = {"I": "me", "we": "us"}.get(subject, subject)
         items.append(PracticeItem("recall", _user(rng.choice(_RECALL).format(s=s)),
                                   "; ".join(dict.fromkeys(d.answer for d in group)),
@@ -186,11 +186,12 @@ def _recall_items(derived: list[Derived], config: DreamConfig,
     return items
 
 
-def _checker_strings(checker: dict[str, Any]) -> list[str]:
+def checker_values(checker: dict[str, Any]) -> list[str]:
+    """The strings a checker expects (a number as digits; a date by its month)."""
     if checker["type"] == "number":
         return [str(checker["value"])]
     if checker["type"] == "all":  # a date: month and day must both be there, so keep the month
-        return _checker_strings(checker["checks"][0])
+        return checker_values(checker["checks"][0])
     return list(checker.get("values", []))
 
 
@@ -295,7 +296,7 @@ def _paraphrase_items(derived: list[Derived], generator: Generator, config: Drea
             q = valid_question(reply)
             if q is None or jaccard(set(tokens(q)), set(tokens(d.question))) >= 0.9:
                 continue
-            if not same_question(d.question, q, _checker_strings(d.checker)):
+            if not same_question(d.question, q, checker_values(d.checker)):
                 continue
             items.append(PracticeItem("paraphrase", _user(q), d.answer, d.checker))
     return items

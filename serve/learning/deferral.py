@@ -38,14 +38,9 @@ class Outcome:
     attempts: int = 1
 
     def report(self) -> dict:
-        statements = [s for i in self.practice.result.insights.values() for s in i.statements]
-        return {"trainings": self.attempts, "statements_learned": statements,
+        return {"trainings": self.attempts, "statements_learned": self.practice.result.statements(),
                 "statements_deferred": [{"statement": s, "changed": c[:5]}
                                         for s, c in self.held.items()]}
-
-
-def _statements(practice: Practice) -> list[str]:
-    return [s for insight in practice.result.insights.values() for s in insight.statements]
 
 
 Retrain = Callable[[Practice], tuple[Candidate, Verdict, int]]
@@ -60,7 +55,7 @@ def learn_safely(run: LearningRun, first: Outcome, retrain: Retrain) -> Outcome:
         verdict = outcome.verdict
         if verdict.passed or outcome.erased or not refused_for_damage(verdict.reasons):
             break
-        statements = _statements(outcome.practice)
+        statements = outcome.practice.result.statements()
         blame = culprits(verdict.details.get("locality", {}), statements)
         if not blame or set(blame) >= set(statements):
             break  # nothing to leave out, or nothing left to learn

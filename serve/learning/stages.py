@@ -281,8 +281,7 @@ def gate(run: LearningRun, candidate: Candidate, practice: Practice) -> tuple[Ve
     run.progress("gate", version=candidate.version["name"])
     verdict = evaluate_candidate(run.settings.model_path, candidate.path, candidate.current,
                                  practice.heldout, run.config.gate, practice.neighbours,
-                                 [s for i in practice.result.insights.values()
-                                  for s in i.statements])
+                                 practice.result.statements())
     # A session erased while this run trained is still in these weights: taint them.
     erased = run.store.erased_during(run.run_id, practice.sessions)
     outcome = "tainted" if erased else "candidate" if verdict.passed else "rejected"
