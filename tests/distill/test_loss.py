@@ -1,10 +1,11 @@
 """The generalized JSD loss: its end points are the two KLs, it is continuous in beta, and only
-masked completion tokens count."""
+masked completion tokens count; a top-k teacher target kept from an earlier pass gives the same
+loss and gradients as the teacher's logits."""
 
 import pytest
 import torch
 
-from distill.loss import generalized_jsd
+from distill.loss import TopK, generalized_jsd, jsd_on_top_k, teacher_top_k
 
 BETAS = [0.0, 0.1, 0.5, 0.9, 1.0]
 
@@ -162,3 +163,35 @@ def test_bad_beta_and_shapes_are_rejected(pair):
         generalized_jsd(s, t[:, :4], mask)
     with pytest.raises(ValueError, match="mask"):
         generalized_jsd(s, t, mask[:, :4])
+
+
+@pytest.mark.parametrize("beta", BETAS)
+def test_a_kept_top_k_target_gives_the_same_loss_and_gradient_as_the_teachers_logits(beta):
+    """What the trainer caches: the teacher's top-k at each masked token, split per row and put
+    back together in another batch's order, scores the student exactly as the logits do."""
+    s, t = logits(3, 4, 11, seed=5), logits(3, 4, 11, seed=6)
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 1, 1]])
+    student = s.clone().requires_grad_(True)
+    want, want_tokens = generalized_jsd(student, t, mask, beta, top_k=3, clip=4.0)
+    want.backward()
+    want_grad = student.grad.clone()
+    rows = teacher_top_k(t, mask, 3).split([3, 2, 4])
+    assert [r.ids.shape for r in rows] == [(3, 3), (2, 3), (4, 3)]
+    assert all(r.log_probs.shape[-1] == 4 for r in rows)
+    student.grad = None
+    got, got_tokens = jsd_on_top_k(student, TopK.cat(rows), mask, beta, clip=4.0)
+    got.backward()
+    torch.testing.assert_close(got, want)
+    torch.testing.assert_close(got_tokens, want_tokens)
+    torch.testing.assert_close(student.grad, want_grad)
+    # The kept log-probabilities are a whole distribution: the top-k and the rest sum to 1.
+    torch.testing.assert_close(rows[0].log_probs.exp().sum(-1), torch.ones(3, dtype=torch.float32))
+
+
+def test_a_target_for_other_tokens_is_refused():
+    s, t, mask = logits(1, 4, 11, seed=7), logits(1, 4, 11, seed=8), torch.ones(1, 4)
+    target = teacher_top_k(t, torch.tensor([[1, 1, 1, 0]]), 3)
+    with pytest.raises(ValueError, match="covers 3 tokens"):
+        jsd_on_top_k(s, target, mask)
+    with pytest.raises(ValueError, match="beta"):
+        jsd_on_top_k(s, teacher_top_k(t, mask, 3), mask, beta=2.0)
