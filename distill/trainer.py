@@ -19,7 +19,8 @@ from peft import LoraConfig, PeftModel, get_peft_model
 
 from distill.config import OPSDConfig
 from distill.evaluate import encode_prompts, eos_ids, generate_ids, load_base
-from distill.loss import generalized_jsd
+from distill.opsd_step import OPSDStep
+from distill.stopping import LEARNED, STEP_LIMIT, Stopping
 from dream.checkers import check
 from dream.teacher_view import teacher_chat
 
@@ -63,6 +64,15 @@ class TrainReport:
     """Rows the teacher sampled for examples with a checker (OPSD)."""
     teacher_rejected: int = 0
     """Of those, rows whose samples failed the checker twice and fell back to the student's."""
+    step_limit: int = 0
+    """The most steps the run could take (`OPSDConfig.total_steps`)."""
+    stopped: str = STEP_LIMIT
+    """Why training ended: "learned" (`distill.stopping`) or "step limit"."""
+    answered: float | None = None
+    """Share of the checked practice questions answered right at the last check (None: none
+    were checked)."""
+    teacher_passes: int = 0
+    """Teacher forward passes (OPSD): fewer than steps when its targets were cached."""
 
     def save(self, folder: Path) -> None:
         (Path(folder) / REPORT_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -170,75 +180,12 @@ class _Run:
         self.model.save_pretrained(str(out_dir), selected_adapters=["default"])
 
 
-def _teacher_completions(run: _Run, batch: list[int]) -> list[list[int] | None]:
-    """The teacher's samples for `batch`; None where a checked example's sample failed twice."""
-    with run.teacher():
-        rows: list[list[int] | None] = list(run.generate([run.teacher_ids[i] for i in batch],
-                                                         do_sample=True))
-    checked = [j for j, i in enumerate(batch) if run.config.verify_teacher
-               and run.examples[i].checker]
-    run.teacher_rows += len(checked)
-
-    def failing() -> list[int]:
-        return [j for j in checked if rows[j] is not None and not check(
-            run.examples[batch[j]].checker,
-            run.tokenizer.decode(rows[j], skip_special_tokens=True))]
-
-    if again := failing():
-        with run.teacher():
-            redrawn = run.generate([run.teacher_ids[batch[j]] for j in again], do_sample=True)
-        for j, completion in zip(again, redrawn, strict=True):
-            rows[j] = completion
-        for j in failing():
-            rows[j] = None
-            run.teacher_rejected += 1
-    return rows
-
-
-def _stored_answer(run: _Run, i: int) -> list[int] | None:
-    """One of example i's stored teacher answers as completion ids (cut like a sample), or None."""
-    answers = run.examples[i].answers
-    if not (run.config.reuse_teacher_answers and answers):
-        return None
-    ids = run.tokenizer(run.pick.choice(answers), add_special_tokens=False)["input_ids"]
-    ids = ids + [run.eos]
-    return ids[:run.config.max_new_tokens]
-
-
-def _opsd_loss(run: _Run, batch: list[int]) -> torch.Tensor:
-    cfg = run.config
-    student_prompts = [run.student_ids[i] for i in batch]
-    # Batches are shuffled, so the first rows are as good a random share as any.
-    by_teacher = round(cfg.teacher_mix * len(batch))
-    rows: list[list[int] | None] = [None] * len(batch)
-    if by_teacher:
-        rows[:by_teacher] = [_stored_answer(run, i) for i in batch[:by_teacher]]
-        fresh = [j for j in range(by_teacher) if rows[j] is None]
-        if fresh:  # no stored answers: sampled and checked, as the student's rows below
-            sampled = _teacher_completions(run, [batch[j] for j in fresh])
-            for j, completion in zip(fresh, sampled, strict=True):
-                rows[j] = completion
-    # On-policy: the student's own answers, for its share and for rejected teacher rows.
-    own = [j for j, row in enumerate(rows) if row is None]
-    if own:
-        sampled = run.generate([student_prompts[j] for j in own], do_sample=True)
-        for j, completion in zip(own, sampled, strict=True):
-            rows[j] = completion
-    completions = [row for row in rows if row is not None]
-    with torch.no_grad(), run.teacher():
-        teacher_logits, mask = run.completion_logits([run.teacher_ids[i] for i in batch],
-                                                     completions)
-    run.model.train()
-    student_logits, _ = run.completion_logits(student_prompts, completions)
-    loss, _ = generalized_jsd(student_logits, teacher_logits, mask, cfg.beta, cfg.top_k, cfg.clip)
-    return loss
-
-
-def _sft_loss_fn() -> Callable[[_Run, list[int]], torch.Tensor]:
+def _sft_loss_fn(run: _Run) -> Callable[[_Run], torch.Tensor]:
     """Cross-entropy on the teacher's greedy answers; they never change, so each is made once."""
     answers: dict[int, list[int]] = {}
 
-    def loss_fn(run: _Run, batch: list[int]) -> torch.Tensor:
+    def loss_fn(run: _Run) -> torch.Tensor:
+        batch = run.next_batch()
         missing = sorted({i for i in batch if i not in answers})
         if missing:
             with run.teacher():
@@ -257,15 +204,18 @@ def _sft_loss_fn() -> Callable[[_Run, list[int]], torch.Tensor]:
     return loss_fn
 
 
-def _train(method: str, loss_fn: Callable[[_Run, list[int]], torch.Tensor], base_model: str,
-           examples: list[PracticeExample], config: OPSDConfig, out_dir: Path,
+def _train(method: str, make_loss: Callable[[_Run], Callable[[_Run], torch.Tensor]],
+           base_model: str, examples: list[PracticeExample], config: OPSDConfig, out_dir: Path,
            init_adapter: Path | None, on_step: OnStep | None) -> TrainReport:
     started = time.monotonic()
     run = _Run(base_model, examples, config, init_adapter)
+    loss_fn = make_loss(run)
+    stopping = Stopping(config, [i for i, e in enumerate(examples) if e.checker])
     losses: list[float] = []
     total = config.total_steps(len(examples))
+    stopped = STEP_LIMIT
     for step in range(1, total + 1):
-        loss = loss_fn(run, run.next_batch())
+        loss = loss_fn(run)
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.max_grad_norm is not None:
@@ -274,16 +224,31 @@ def _train(method: str, loss_fn: Callable[[_Run, list[int]], torch.Tensor], base
         losses.append(float(loss.detach()))
         if on_step is not None:
             on_step(step, total, losses[-1])
+        if stopping.due(step, total):
+            stopping.record(step, _answered(run, stopping.pick()))
+            if stopping.stop(losses):
+                stopped = LEARNED
+                break
     run.model.eval()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     run.save(out_dir)
     config.save(out_dir)
-    report = TrainReport(method=method, steps=total, losses=losses,
+    report = TrainReport(method=method, steps=len(losses), losses=losses,
                          seconds=round(time.monotonic() - started, 3), examples=len(examples),
-                         teacher_rows=run.teacher_rows, teacher_rejected=run.teacher_rejected)
+                         teacher_rows=run.teacher_rows, teacher_rejected=run.teacher_rejected,
+                         step_limit=total, stopped=stopped, answered=stopping.share(),
+                         teacher_passes=getattr(loss_fn, "teacher_passes", 0))
     report.save(out_dir)
     return report
+
+
+def _answered(run: _Run, indices: list[int]) -> dict[int, bool]:
+    """Whether the student, greedy and without context, answers each example right."""
+    replies = generate_ids(run.model, run.tokenizer, [run.student_ids[i] for i in indices],
+                           run.config.max_new_tokens, batch_size=len(indices))
+    return {i: check(run.examples[i].checker, run.tokenizer.decode(r, skip_special_tokens=True))
+            for i, r in zip(indices, replies, strict=True)}
 
 
 def train_opsd(base_model: str, examples: list[PracticeExample], config: OPSDConfig,
@@ -292,7 +257,7 @@ def train_opsd(base_model: str, examples: list[PracticeExample], config: OPSDCon
     """Distil each example's context into a LoRA adapter saved in out_dir (peft format, plus
     opsd_config.json and train_report.json). init_adapter: continue from that adapter's weights.
     on_step(step, total, loss) runs after each step, step counting from 1."""
-    return _train("opsd", _opsd_loss, base_model, examples, config, out_dir, init_adapter,
+    return _train("opsd", OPSDStep, base_model, examples, config, out_dir, init_adapter,
                   on_step)
 
 
@@ -302,5 +267,5 @@ def train_sft(base_model: str, examples: list[PracticeExample], config: OPSDConf
     """Baseline: the teacher (with context) answers each prompt greedily once; the student is
     trained with cross-entropy on those answers (prompt masked). Same outputs as train_opsd;
     beta, top_k, clip and sample_temperature are unused."""
-    return _train("sft", _sft_loss_fn(), base_model, examples, config, out_dir,
+    return _train("sft", _sft_loss_fn, base_model, examples, config, out_dir,
                   init_adapter, on_step)

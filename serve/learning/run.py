@@ -101,7 +101,9 @@ def _metrics(run: LearningRun, outcome: Outcome, promoted: bool) -> dict[str, An
             "gate_reasons": verdict.reasons, "locality": verdict.details.get("locality"),
             "candidate": verdict.candidate, "current": verdict.current, "promoted": promoted,
             "pinned": candidate.pinned, "dream": result.stats(), "erased_during_run": erased,
-            "train_seconds": round(report.seconds, 1),
+            "train_seconds": round(report.seconds, 1), "train_steps": report.steps,
+            "train_step_limit": report.step_limit, "train_stopped": report.stopped,
+            "train_answered": report.answered, "teacher_passes": report.teacher_passes,
             "teacher_rows_checked": report.teacher_rows,
             "teacher_rows_rejected": report.teacher_rejected,
             "seconds": run.elapsed()}

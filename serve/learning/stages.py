@@ -266,6 +266,9 @@ def distill(run: LearningRun, practice: Practice) -> Candidate:
     run.progress("distill", step=0, total=run.config.opsd.total_steps(len(practice.train)))
     report = train_opsd(run.settings.model_path, practice.train, run.config.opsd, work,
                         init_adapter=start, on_step=on_step)
+    run.progress("distill", step=report.steps, total=report.step_limit,
+                 loss=round(report.losses[-1], 5), stopped=report.stopped,
+                 answered=report.answered, elapsed_s=run.elapsed())
     path, sha = publish(work, run.settings.adapters_dir)
     shutil.rmtree(work, ignore_errors=True)
     version = run.registry(lambda a: a.create_version(

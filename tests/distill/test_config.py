@@ -28,6 +28,10 @@ from dream.config import DreamConfig
     ("steps", 0),
     ("batch_size", 0),
     ("max_new_tokens", 0),
+    ("sample_ahead", 0), ("sample_ahead", 65),
+    ("check_every", -1), ("check_size", 0),
+    ("learned_share", 0.0), ("learned_share", 1.1),
+    ("flat_loss", -0.1), ("flat_loss", 1.5),
     ("sample_temperature", 0.0),
     ("teacher", "student"),
     ("teacher_mix", 1.5), ("teacher_mix", -0.1),
@@ -46,7 +50,8 @@ def test_bad_value_raises_naming_the_field(field, value):
 
 def test_defaults_are_valid_and_production_sized():
     c = OPSDConfig()
-    assert c.beta == 0.0 and c.top_k is None and c.clip is None
+    assert c.beta == 0.0 and c.top_k == 20 and c.clip is None
+    assert (c.sample_ahead, c.check_every) == (4, 10)
     assert (c.lora_r, c.lora_alpha, c.steps, c.batch_size) == (16, 32, 30, 8)
     assert c.target_modules == list(DEFAULT_TARGET_MODULES)
     assert c.teacher == "base" and c.dtype == "float32" and c.device == "auto"
@@ -54,6 +59,7 @@ def test_defaults_are_valid_and_production_sized():
 
 def test_edges_and_optional_values_are_accepted():
     OPSDConfig(beta=0.0, top_k=1, clip=0.5, max_grad_norm=None, lora_dropout=0.0)
+    OPSDConfig(top_k=None, sample_ahead=1, check_every=0, learned_share=1.0, flat_loss=0.0)
     OPSDConfig(beta=1.0, teacher="frozen_current", dtype="bfloat16", device="cpu")
 
 

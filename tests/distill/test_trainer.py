@@ -198,3 +198,62 @@ def test_stored_teacher_answers_stand_in_for_fresh_samples(tmp_path):
     mixed = stored[:3] + [PracticeExample(EXAMPLES[3].prompt, EXAMPLES[3].context, never)]
     report = train_opsd(MODEL, mixed, OPSDConfig(**small | {"steps": 1}), tmp_path / "mixed")
     assert (report.teacher_rows, report.teacher_rejected) == (1, 1)
+
+
+@pytest.mark.slow
+def test_kept_answers_targets_are_computed_once_unless_the_full_vocabulary_is_asked(tmp_path):
+    """Every row a stored answer: with top-k the teacher runs once (on the first step) and its
+    targets serve the later steps; with the full vocabulary it runs every step. Both learn."""
+    answer = "Zorvath Pellington keeps the lighthouse on the island of Quenby."
+    stored = [PracticeExample(e.prompt, e.context, None, (answer,)) for e in EXAMPLES]
+    small = SMALL | {"steps": 4, "batch_size": 4, "teacher_mix": 1.0, "max_new_tokens": 8}
+    cached = train_opsd(MODEL, stored, OPSDConfig(**small | {"top_k": 5}), tmp_path / "cached")
+    full = train_opsd(MODEL, stored, OPSDConfig(**small | {"top_k": None}), tmp_path / "full")
+    assert (cached.teacher_passes, full.teacher_passes) == (1, 4)
+    assert cached.losses[-1] < cached.losses[0] and full.losses[-1] < full.losses[0]
+
+
+@pytest.mark.slow
+def test_samples_for_several_steps_are_drawn_in_one_call(tmp_path, monkeypatch):
+    from distill import trainer
+
+    calls = []
+    generate = trainer._Run.generate
+
+    def counted(self, prompt_ids, do_sample):
+        calls.append(len(prompt_ids))
+        return generate(self, prompt_ids, do_sample)
+
+    monkeypatch.setattr(trainer._Run, "generate", counted)
+    small = SMALL | {"steps": 4, "batch_size": 2, "teacher_mix": 0.0, "max_new_tokens": 8}
+    report = train_opsd(MODEL, EXAMPLES, OPSDConfig(**small | {"sample_ahead": 4}),
+                        tmp_path / "ahead")
+    assert calls == [8] and len(report.losses) == 4
+    calls.clear()
+    train_opsd(MODEL, EXAMPLES, OPSDConfig(**small | {"sample_ahead": 1}), tmp_path / "each")
+    assert calls == [2, 2, 2, 2]
+    calls.clear()  # never sampled past the run's last step
+    train_opsd(MODEL, EXAMPLES, OPSDConfig(**small | {"sample_ahead": 3}), tmp_path / "three")
+    assert calls == [6, 2]
+
+
+@pytest.mark.slow
+def test_a_run_stops_when_its_practice_is_answered_and_not_before(tmp_path):
+    """Answered (a checker every answer passes) and a flat loss (flat_loss 1): the run stops at
+    the first check with two windows of losses behind it, long before its limit. Never
+    answered: it runs to its limit. The report says which."""
+    always = {"type": "not_contains", "values": ["Xyloquarzibundt"]}
+    never = {"type": "contains_any", "values": ["Xyloquarzibundt"]}
+    small = SMALL | {"steps": 2, "epochs": 100.0, "max_steps": 6, "batch_size": 4,
+                     "max_new_tokens": 8, "check_every": 2, "check_size": 4,
+                     "learned_share": 1.0, "flat_loss": 1.0}
+    learned = train_opsd(MODEL, [PracticeExample(e.prompt, e.context, always) for e in EXAMPLES],
+                         OPSDConfig(**small), tmp_path / "learned")
+    assert (learned.steps, learned.step_limit, learned.stopped, learned.answered) == \
+        (4, 6, "learned", 1.0)
+    assert len(learned.losses) == 4
+    saved = json.loads((tmp_path / "learned" / REPORT_NAME).read_text())
+    assert (saved["steps"], saved["stopped"]) == (4, "learned")
+    limit = train_opsd(MODEL, [PracticeExample(e.prompt, e.context, never) for e in EXAMPLES],
+                       OPSDConfig(**small), tmp_path / "limit")
+    assert (limit.steps, limit.stopped, limit.answered) == (6, "step limit", 0.0)

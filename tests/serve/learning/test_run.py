@@ -237,6 +237,12 @@ def test_the_next_run_succeeds_is_promoted_and_rollback_restores_the_base(
     assert run["session_count"] >= len(TEACH) and metrics["insights"] >= len(TEACH) - 2, metrics
     steps = [p.get("step") for stage, p in seen if stage == "distill" and p.get("step")]
     assert steps and "loss" in [p for s, p in seen if s == "distill"][-1], seen
+    # Training ends at its step limit or earlier, once the practice is answered; run and
+    # progress both say which.
+    assert metrics["train_stopped"] in ("learned", "step limit"), metrics
+    assert 1 <= metrics["train_steps"] <= metrics["train_step_limit"], metrics
+    assert metrics["train_stopped"] == "step limit" or metrics["train_answered"] >= 0.9, metrics
+    assert metrics["teacher_passes"] <= metrics["train_steps"], metrics
 
     runs = ADMIN.get(f"{learner.url}/admin/runs").json()["data"]
     killed = [r for r in runs if r["id"] < run["id"]]

@@ -1,0 +1,63 @@
+"""Stop when learned: a run ends before its step limit once the student answers its practice
+questions and its loss has flattened, instead of always taking `OPSDConfig.total_steps`.
+
+Every `check_every` steps the student answers (greedy, no context) up to `check_size` of the
+practice examples that carry a checker, the ones not yet answered right first, then those
+checked longest ago; each keeps its latest result. The run stops once `learned_share` of them
+are answered right, the mean loss of the last `check_every` steps fell less than `flat_loss` of
+the mean before it, and at least `OPSDConfig.steps` steps were taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import fmean
+
+from distill.config import OPSDConfig
+
+LEARNED = "learned"
+STEP_LIMIT = "step limit"
+
+
+@dataclass
+class Stopping:
+    config: OPSDConfig
+    examples: list[int]
+    """Indices of the practice examples with a checker: the questions that must be answered."""
+    answered: dict[int, bool] = field(default_factory=dict)
+    """Each checked example's latest result."""
+    checked_at: dict[int, int] = field(default_factory=dict)
+
+    def due(self, step: int, total: int) -> bool:
+        """Whether to check the student after `step`: only where stopping could follow."""
+        every = self.config.check_every
+        return bool(every and self.examples and self.config.steps <= step < total
+                    and step % every == 0)
+
+    def pick(self) -> list[int]:
+        """The examples to check now: unanswered (or never checked) first, then oldest."""
+        order = sorted(self.examples, key=lambda i: (self.answered.get(i, False),
+                                                     self.checked_at.get(i, -1)))
+        return order[:self.config.check_size]
+
+    def record(self, step: int, results: dict[int, bool]) -> None:
+        self.answered.update(results)
+        self.checked_at.update(dict.fromkeys(results, step))
+
+    def share(self) -> float | None:
+        """Share of the checked examples answered right at their latest check (never checked
+        counts as not answered); None when there is nothing to check."""
+        if not self.examples:
+            return None
+        return sum(self.answered.get(i, False) for i in self.examples) / len(self.examples)
+
+    def flat(self, losses: list[float]) -> bool:
+        n = self.config.check_every
+        if n < 1 or len(losses) < 2 * n:
+            return False
+        before, last = fmean(losses[-2 * n:-n]), fmean(losses[-n:])
+        return before - last <= self.config.flat_loss * abs(before)
+
+    def stop(self, losses: list[float]) -> bool:
+        share = self.share()
+        return share is not None and share >= self.config.learned_share and self.flat(losses)
