@@ -13,14 +13,15 @@ from typing import Any
 
 from dream.neighbours import relations_of
 
-DAMAGE = ("regression accuracy fell", "neighbour answers unchanged",
-          "general answers in recap form")
-"""Openings of the gate's reasons that locality can explain (perplexity alone cannot)."""
+DAMAGE = ("regression", "neighbours", "recap")
+"""Kinds of the gate's refusals (`distill.gate.KINDS`) that locality can explain: answers that
+changed. Perplexity alone cannot."""
 
 
-def refused_for_damage(reasons: list[str]) -> bool:
-    """Whether the gate refused for changed answers (whatever else it refused for)."""
-    return any(r.startswith(DAMAGE) for r in reasons)
+def refused_for_damage(kinds: list[str]) -> bool:
+    """Whether the gate refused for changed answers (whatever else it refused for), from the
+    verdict's refusal kinds."""
+    return any(k in DAMAGE for k in kinds)
 
 
 def culprits(locality: dict[str, Any], statements: list[str]) -> dict[str, list[str]]:

@@ -33,13 +33,30 @@ class Probe:
     checker: dict
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why the gate refused, for code (`kind`) and for an operator (`text`)."""
+
+    kind: str
+    """One of KINDS."""
+    text: str
+
+
+KINDS = ("no_heldout", "learning", "regression", "perplexity", "neighbours", "recap")
+"""What a refusal is about: nothing held out, too little learned, general accuracy fell,
+perplexity rose, neighbour answers changed, general answers took the recap form."""
+
+
 @dataclass
 class Verdict:
     passed: bool
     reasons: list[str]
+    """What the operator reads, one line per refusal."""
     candidate: dict[str, float]
     current: dict[str, float]
     details: dict[str, Any] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)
+    """The refusals' kinds (KINDS), in the order of `reasons`."""
 
     def metrics(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,27 +94,32 @@ def measure(base_model: str, adapter: Path | None, heldout: list[Probe], config:
 
 
 def decide(candidate: dict[str, float], current: dict[str, float], config: GateConfig,
-           heldout_count: int, neighbours_unchanged: float = 1.0) -> tuple[bool, list[str]]:
+           heldout_count: int, neighbours_unchanged: float = 1.0) -> tuple[bool, list[Reason]]:
+    """Whether the candidate may be promoted, and why not."""
     reasons = []
     gain = candidate["heldout_accuracy"] - current["heldout_accuracy"]
     if heldout_count == 0:
-        reasons.append("no held-out questions: nothing shows that it learned")
+        reasons.append(Reason("no_heldout", "no held-out questions: nothing shows that it "
+                                            "learned"))
     elif gain < config.min_learning_gain:
-        reasons.append(f"held-out accuracy gain {gain:+.2f} < {config.min_learning_gain:.2f}")
+        reasons.append(Reason("learning", f"held-out accuracy gain {gain:+.2f} < "
+                                          f"{config.min_learning_gain:.2f}"))
     drop = current["regression_accuracy"] - candidate["regression_accuracy"]
     if drop > config.max_regression_drop:
-        reasons.append(f"regression accuracy fell {drop:.2f} > {config.max_regression_drop:.2f}")
+        reasons.append(Reason("regression", f"regression accuracy fell {drop:.2f} > "
+                                            f"{config.max_regression_drop:.2f}"))
     rise = candidate["perplexity"] / current["perplexity"] - 1
     if rise > config.max_perplexity_increase:
         limit = config.max_perplexity_increase
-        reasons.append(f"general perplexity rose {rise:+.1%} > {limit:.0%}")
+        reasons.append(Reason("perplexity", f"general perplexity rose {rise:+.1%} > {limit:.0%}"))
     if neighbours_unchanged < config.min_neighbours_unchanged:
-        reasons.append(f"neighbour answers unchanged {neighbours_unchanged:.0%} < "
-                       f"{config.min_neighbours_unchanged:.0%}")
+        reasons.append(Reason("neighbours", f"neighbour answers unchanged "
+                                            f"{neighbours_unchanged:.0%} < "
+                                            f"{config.min_neighbours_unchanged:.0%}"))
     more_recaps = candidate.get("recap_share", 0.0) - current.get("recap_share", 0.0)
     if more_recaps > config.max_recap_increase:
-        reasons.append(f"general answers in recap form rose {more_recaps:+.0%} > "
-                       f"{config.max_recap_increase:.0%}")
+        reasons.append(Reason("recap", f"general answers in recap form rose {more_recaps:+.0%} "
+                                       f"> {config.max_recap_increase:.0%}"))
     return not reasons, reasons
 
 
@@ -128,7 +150,8 @@ def evaluate_candidate(base_model: str, candidate: Path, current: Path | None,
     near = locality(neighbours, cand_details, cur_details, list(statements))
     passed, reasons = decide(cand_scores, cur_scores, config, len(heldout),
                              near["neighbours_unchanged"])
-    return Verdict(passed, reasons, cand_scores, cur_scores,
+    return Verdict(passed, [r.text for r in reasons], cand_scores, cur_scores,
                    {"heldout_count": len(heldout), "locality": near,
                     "candidate": {"heldout_answers": cand_details["heldout_answers"]},
-                    "current": {"heldout_answers": cur_details["heldout_answers"]}})
+                    "current": {"heldout_answers": cur_details["heldout_answers"]}},
+                   [r.kind for r in reasons])

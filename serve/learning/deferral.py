@@ -53,7 +53,7 @@ def learn_safely(run: LearningRun, first: Outcome, retrain: Retrain) -> Outcome:
     outcome = first
     for _ in range(run.config.gate.retries):
         verdict = outcome.verdict
-        if verdict.passed or outcome.erased or not refused_for_damage(verdict.reasons):
+        if verdict.passed or outcome.erased or not refused_for_damage(verdict.kinds):
             break
         statements = outcome.practice.result.statements()
         blame = culprits(verdict.details.get("locality", {}), statements)

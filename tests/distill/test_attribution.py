@@ -27,8 +27,9 @@ def test_changes_point_at_their_statements():
 
 
 def test_only_changed_answers_count_as_damage():
-    assert refused_for_damage(["regression accuracy fell 0.13 > 0.05"])
-    assert refused_for_damage(["held-out accuracy gain +0.00 < 0.10",
-                               "neighbour answers unchanged 80% < 95%"])
-    assert not refused_for_damage(["general perplexity rose +12.0% > 10%"])
-    assert not refused_for_damage(["held-out accuracy gain +0.00 < 0.10"])
+    assert refused_for_damage(["regression"])
+    assert refused_for_damage(["learning", "neighbours"])
+    assert refused_for_damage(["recap"])
+    assert not refused_for_damage(["perplexity"])
+    assert not refused_for_damage(["learning", "no_heldout"])
+    assert not refused_for_damage([])

@@ -45,10 +45,13 @@ def candidate(name: str) -> Candidate:
 
 
 def verdict(passed: bool, reasons: list[str], changed_beside: str | None = None) -> Verdict:
+    """A verdict refusing for `reasons`, each "kind: text" as the gate writes them."""
     changes = [{"question": "What is the capital of Spain?", "before": "Madrid.",
                 "after": "Lunden.", "beside": changed_beside}] if changed_beside else []
-    return Verdict(passed, reasons, SCORES, SCORES,
-                   {"locality": {"changed_neighbours": changes, "changed_general": []}})
+    kinds, texts = zip(*(r.split(": ", 1) for r in reasons), strict=True) if reasons else ((), ())
+    return Verdict(passed, list(texts), SCORES, SCORES,
+                   {"locality": {"changed_neighbours": changes, "changed_general": []}},
+                   list(kinds))
 
 
 def learning_run(store: RunStore, tmp_path, **gate) -> LearningRun:
@@ -59,8 +62,8 @@ def learning_run(store: RunStore, tmp_path, **gate) -> LearningRun:
 def test_a_refusal_for_damage_trains_again_without_the_statements_it_points_at(store, tmp_path):
     run = learning_run(store, tmp_path)
     practice = practice_of(2, dream_run(SESSIONS), {})
-    first = Outcome(practice, candidate("v1"),
-                    verdict(False, ["neighbour answers unchanged 50% < 95%"], CAPITAL), 0)
+    refused = verdict(False, ["neighbours: neighbour answers unchanged 50% < 95%"], CAPITAL)
+    first = Outcome(practice, candidate("v1"), refused, 0)
     seen = []
 
     def retrain(again):
@@ -77,9 +80,9 @@ def test_a_refusal_for_damage_trains_again_without_the_statements_it_points_at(s
 
 
 @pytest.mark.parametrize("reasons, beside, retries", [
-    (["general perplexity rose +12.0% > 10%"], CAPITAL, 1),  # not locality: nothing to leave out
-    (["neighbour answers unchanged 50% < 95%"], None, 1),  # the change points at no statement
-    (["neighbour answers unchanged 50% < 95%"], CAPITAL, 0),  # no retries configured
+    (["perplexity: general perplexity rose +12.0% > 10%"], CAPITAL, 1),  # nothing to leave out
+    (["neighbours: neighbour answers unchanged 50% < 95%"], None, 1),  # points at no statement
+    (["neighbours: neighbour answers unchanged 50% < 95%"], CAPITAL, 0),  # no retries
 ])
 def test_no_second_training_when_it_cannot_help(store, tmp_path, reasons, beside, retries):
     run = learning_run(store, tmp_path, retries=retries)
