@@ -5,14 +5,15 @@ teacher's answers to the same practice prompts with the same steps. For each: he
 general regression accuracy, the share of the run's held-out neighbour questions (general
 questions beside the facts, `dream.neighbours`) answered as the base model answers them, the
 share of general answers in the teacher's recap form, general-text perplexity, whether the
-promotion gate would promote it, and CPU-seconds per fact.
+promotion gate would promote it, steps taken and why training stopped, and CPU-seconds per fact
+(dream + train + the gate's own measurement), also per stage.
 
 Two fact sets: `--set user` (bench/data/facts.jsonl, facts about the user's own things) and
 `--set world` (bench/data/world_facts.jsonl, facts about the user's world that share relations
 with general knowledge: a capital, a symbol, a new name, an opening year, who founded what).
 
     .venv/bin/python bench/learning.py [--set user|world] [--facts 10] [--steps 30]
-                                       [--methods opsd,sft] [--engine-url URL] [--out DIR]
+                                       [--methods opsd,opsd-full,sft] [--engine-url URL] [--out DIR]
                                        [--practice FILE]
 
 Sessions are written by the model itself answering the user's turns, then dreamed on exactly as
@@ -30,6 +31,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,7 +152,8 @@ def parse_args() -> argparse.Namespace:
                         help="which fact set to teach (default: user)")
     parser.add_argument("--facts", type=int, default=10)
     parser.add_argument("--methods", default="opsd,sft",
-                        help="comma-separated trained methods to compare (default: opsd,sft)")
+                        help="comma-separated trained methods to compare, of opsd, opsd-full "
+                             "(the full-vocabulary loss) and sft (default: opsd,sft)")
     parser.add_argument("--steps", type=int, default=None, help="OPSD/SFT steps (default: config)")
     parser.add_argument("--engine-url", help="a running vLLM to dream with (default: start one)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
@@ -190,6 +193,10 @@ def print_table(results: list[dict]) -> None:
               f"{r['perplexity']:>8.2f}{r['perplexity'] / base['perplexity'] - 1:>+8.1%}"
               f"{promoted:>10}"
               f"{r['cpu_s_per_fact'] if r['cpu_s_per_fact'] is not None else '-':>12}")
+        if "steps" in r:
+            print(f"{'':<14}{r['steps']} of {r['step_limit']} steps ({r['stopped']}), "
+                  f"{r['s_per_step']} s/step; CPU-s per fact by stage: "
+                  f"{r['cpu_s_per_fact_by_stage']}")
         for reason in r.get("gate_reasons") or []:
             print(f"{'':<14}gate: {reason}")
 
@@ -237,27 +244,43 @@ def main() -> None:
     results.append(row("in context", {**scores, "heldout_accuracy":
                                       context_scores["heldout_accuracy"]}, None, n,
                        details["heldout_answers"], neighbours_unchanged=1.0, promoted=None))
-    methods = {"opsd": ("lucid (OPSD)", train_opsd), "sft": ("SFT", train_sft)}
+    # opsd-full: the full-vocabulary loss, the teacher run on every row of every step, against
+    # which the default's cached top-k targets are measured.
+    methods = {"opsd": ("lucid (OPSD)", train_opsd, opsd),
+               "opsd-full": ("OPSD full vocab", train_opsd, replace(opsd, top_k=None)),
+               "sft": ("SFT", train_sft, opsd)}
     for key in args.methods.split(","):
-        name, trainer = methods[key.strip()]
+        name, trainer, config = methods[key.strip()]
         out = args.out / args.which / key.strip()
         start = cpu_seconds()
-        report = trainer(model, train, opsd, out)
-        spent = dream_cpu + cpu_seconds() - start
+        report = trainer(model, train, config, out)
+        train_cpu = cpu_seconds() - start
         scores, details = measure(model, out, held_out, gate, neighbours)
         near = unchanged_share(neighbours, base_near, details["neighbour_answers"], taught)
+        start = cpu_seconds()  # what the worker's gate measures: its held-out, general, ppl
         cand_gate, _ = measure(model, out, gate_probes, gate)
+        gate_cpu = cpu_seconds() - start
+        spent = dream_cpu + train_cpu + gate_cpu
+        cost = {stage: round(cpu / n, 1) for stage, cpu in
+                (("dream", dream_cpu), ("train", train_cpu), ("gate", gate_cpu))}
         # The gate's decision, on the run's own held-out questions as the worker would ask them.
-        promoted, reasons = decide({**scores, "heldout_accuracy": cand_gate["heldout_accuracy"]},
+        promoted, refusals = decide({**scores, "heldout_accuracy": cand_gate["heldout_accuracy"]},
                                    {**results[0], "heldout_accuracy":
                                     base_gate["heldout_accuracy"]}, gate, len(gate_probes), near)
         results.append(row(name, scores, spent, n, details["heldout_answers"],
                            neighbours_unchanged=round(near, 4), promoted=promoted,
-                           gate_reasons=reasons, neighbour_answers=details["neighbour_answers"]))
-        print(f"{name}: {report.steps} steps, {report.seconds:.0f} s wall", flush=True)
+                           gate_reasons=[r.text for r in refusals],
+                           neighbour_answers=details["neighbour_answers"],
+                           cpu_s_per_fact_by_stage=cost, steps=report.steps,
+                           step_limit=report.step_limit, stopped=report.stopped,
+                           s_per_step=round(report.seconds / report.steps, 2),
+                           teacher_passes=report.teacher_passes))
+        print(f"{name}: {report.steps} of {report.step_limit} steps ({report.stopped}), "
+              f"{report.seconds:.0f} s wall, {report.seconds / report.steps:.2f} s/step; "
+              f"CPU-s per fact: {cost}", flush=True)
 
     print(f"\n{args.which} set: {n} facts, {len(held_out)} held-out probes, {len(train)} "
-          f"practice prompts, {opsd.total_steps(len(train))} steps, {len(neighbours)} "
+          f"practice prompts, up to {opsd.total_steps(len(train))} steps, {len(neighbours)} "
           f"neighbour questions\n")
     print_table(results)
     (args.out / f"learning-{args.which}.json").write_text(json.dumps(
