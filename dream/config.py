@@ -99,6 +99,10 @@ class DreamConfig(StrictConfig):
     insight_summary: bool = False
     """Add a model-written one-line summary to the insight when it passes the consistency check.
     Off by default: a 135M model's summary adds little over the user's own words."""
+    parallel_sessions: int = 4
+    """Sessions dreamed at once (1..32). Each sends its model requests on its own, so the engine
+    batches several sessions' requests together instead of idling between one session's steps;
+    the result is the same in any order (each session is seeded by its id)."""
     seed: int = 0
     """Seed for sampling and every random choice, so a night can be replayed exactly."""
 
@@ -116,7 +120,7 @@ class DreamConfig(StrictConfig):
             "anchors_per_statement": (0, 32), "anchor_fraction": (0.0, 4.0),
             "neighbour_probes_per_statement": (0, 16), "max_neighbour_probes": (0, 1000),
             "max_statements": (1, 200), "max_statement_chars": (20, 5000),
-            "near_duplicate_jaccard": (0.1, 1.0),
+            "near_duplicate_jaccard": (0.1, 1.0), "parallel_sessions": (1, 32),
         }
         for f in fields(self):
             value = getattr(self, f.name)

@@ -20,7 +20,9 @@ Conversation = list[dict[str, Any]]
 
 
 class Generator(Protocol):
-    """Anything that completes chat conversations."""
+    """Anything that completes chat conversations. One that sets `concurrent = True` may be
+    called from several threads at once with the same results (an engine over HTTP, whose
+    requests carry their own seeds); the dream then dreams sessions side by side."""
 
     def chat(self, conversations: list[Conversation], *, n: int = 1, temperature: float = 0.0,
              max_tokens: int = 128, seed: int | None = None) -> list[list[str]]:

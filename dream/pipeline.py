@@ -15,6 +15,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -131,6 +132,27 @@ def _check_replay(items: list[PracticeItem], generator: Generator, config: Dream
         filter_by_teacher(group, insight_from_text(context), generator, config)
 
 
+def _dream_each(transcripts: dict[str, list[dict[str, Any]]], generator: Generator,
+                config: DreamConfig) -> list[tuple[str, Insight | None, list[PracticeItem],
+                                                   Counter, list[dict[str, str]]]]:
+    """Every session dreamed, `config.parallel_sessions` at once, in session-id order: its id,
+    insight, items, what was redacted and what the guard held."""
+    def one(session_id: str) -> tuple[str, Insight | None, list[PracticeItem], Counter,
+                                      list[dict[str, str]]]:
+        found: Counter = Counter()
+        held: list[dict[str, str]] = []
+        insight, items = dream_session(session_id, transcripts[session_id], generator, config,
+                                       redacted=found, held=held)
+        return session_id, insight, items, found, held
+
+    ids = sorted(transcripts)
+    if config.parallel_sessions <= 1 or len(ids) <= 1 or not getattr(generator, "concurrent",
+                                                                        False):
+        return [one(session_id) for session_id in ids]
+    with ThreadPoolExecutor(max_workers=min(config.parallel_sessions, len(ids))) as pool:
+        return list(pool.map(one, ids))
+
+
 def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: Generator,
                        config: DreamConfig | None = None,
                        earlier: Iterable[PracticeItem | Insight | str] = (),
@@ -147,17 +169,17 @@ def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: 
     items: list[PracticeItem] = []
     redacted: Counter = Counter()
     quarantined: dict[str, list[dict[str, str]]] = {}
-    for session_id in sorted(transcripts):
-        held: list[dict[str, str]] = []
-        insight, session_items = dream_session(session_id, transcripts[session_id], generator,
-                                               config, insight_index=len(insights),
-                                               redacted=redacted, held=held)
+    for session_id, insight, session_items, found, held in _dream_each(transcripts, generator,
+                                                                       config):
+        redacted.update(found)
         if held:
             quarantined[session_id] = held
             log.warning("dream %s: %d statements quarantined for review", session_id, len(held))
         if insight is None:
             skipped[session_id] = "no user statements of fact, correction or preference"
             continue
+        for item in session_items:
+            item.insight_index = len(insights)
         insights[session_id] = insight
         items += session_items
         log.info("dream %s: %d statements, %d items, %d kept", session_id,

@@ -21,7 +21,11 @@ class EngineGenerator:
 
     vLLM batches concurrent requests itself, so a thread pool of blocking clients is all the
     client-side parallelism needed; `n` is sent as is (vLLM samples n choices in one request).
+    Safe to call from several threads (the dream dreams sessions side by side): every request
+    carries its own seed, and at most `concurrency` are in flight.
     """
+
+    concurrent = True
 
     def __init__(self, base_url: str, model: str, concurrency: int = 8, timeout_s: float = 300.0,
                  retries: int = 2, api_key: str | None = None, backoff_s: float = 0.5,

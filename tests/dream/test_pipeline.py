@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import orjson
 
 from dream.config import DreamConfig
@@ -149,3 +151,54 @@ def test_no_anchors_without_a_night_to_protect_or_with_the_counts_at_zero():
     assert not [i for i in run(chat).items if i.origin == "anchor"]
     zero = run(WORLD, anchors_per_statement=0, neighbour_probes_per_statement=0)
     assert not [i for i in zero.items if i.origin == "anchor"]
+
+
+class ConcurrentGenerator(ScriptedGenerator):
+    """The scripted model, declared safe for threads; each call takes a moment, and the most
+    calls in flight at once is recorded."""
+
+    concurrent = True
+
+    def __init__(self):
+        super().__init__()
+        import threading
+
+        self.lock, self.running, self.most = threading.Lock(), 0, 0
+
+    def chat(self, conversations, **kwargs):
+        import time
+
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(0.02)
+            return super().chat(conversations, **kwargs)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_sessions_are_dreamed_side_by_side_with_the_same_result():
+    """With a generator safe for threads, sessions overlap on it; the night is the same as one
+    dreamed a session at a time, indices and redaction counts included. A generator that does
+    not say it is safe (the in-process model) is called one session at a time."""
+    sessions = SESSIONS | {"d-mail": [
+        {"role": "user", "content": "My cat is called Tofu."},
+        {"role": "user", "content": "You can mail me at ana@example.org."}]}
+    prompts = [f"General {k}?" for k in range(20)]
+    config = DreamConfig(teacher_samples=2)
+    alone = dream_for_sessions(sessions, ScriptedGenerator(), replace(config, parallel_sessions=1),
+                               general_prompts=prompts)
+    engine = ConcurrentGenerator()
+    together = dream_for_sessions(sessions, engine, config, general_prompts=prompts)
+    assert engine.most > 1
+    assert [i.to_dict() for i in together.items] == [i.to_dict() for i in alone.items]
+    assert {s: i.text for s, i in together.insights.items()} == \
+        {s: i.text for s, i in alone.insights.items()}
+    assert together.redacted == alone.redacted and together.redacted["email"] == 1
+    assert {i.insight_index for i in together.items if i.session_id == "d-mail"} == {2}
+    serial = ConcurrentGenerator()
+    serial.concurrent = False
+    dream_for_sessions(sessions, serial, config, general_prompts=prompts)
+    assert serial.most == 1
