@@ -7,6 +7,7 @@ next claim marks the orphaned run failed instead of leaving it 'running' forever
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
@@ -19,7 +20,8 @@ _RUN_LOCK_BASE = 0x4C55_0000  # + tenant id
 
 # What /metrics shows of learning, in one round trip: runs by status, the durations of finished
 # runs (one a night, so the list stays short), the stage timings of the last finished run, when a
-# run last succeeded, and the gate's numbers for the newest version that went through the gate.
+# run that could learn (not a dry run) last succeeded, and the gate's numbers for the newest
+# version that went through the gate.
 _STATS = """
 SELECT
   (SELECT coalesce(jsonb_object_agg(status, n), '{}'::jsonb) FROM
@@ -36,7 +38,7 @@ SELECT
       FROM learning_runs WHERE tenant_id = %(tenant)s AND started_at IS NOT NULL
       AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1) r) AS last_run,
   (SELECT extract(epoch FROM max(finished_at))::float8 FROM learning_runs
-   WHERE tenant_id = %(tenant)s AND status = 'succeeded') AS last_success,
+   WHERE tenant_id = %(tenant)s AND status = 'succeeded' AND NOT dry_run) AS last_success,
   (SELECT to_jsonb(v) FROM
      (SELECT name, metrics->'candidate' AS candidate, metrics->'current' AS current,
              (metrics->>'passed')::boolean AS passed
@@ -87,10 +89,12 @@ class RunStore:
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def create(self, trigger: str = "manual", config: dict | None = None) -> int:
+    def create(self, trigger: str = "manual", config: dict | None = None,
+               dry_run: bool = False) -> int:
         row = self.conn.execute(
-            "INSERT INTO learning_runs (tenant_id, trigger, config) VALUES (%s, %s, %s)"
-            " RETURNING id", (self.tenant_id, trigger, Jsonb(config or {}))).fetchone()
+            "INSERT INTO learning_runs (tenant_id, trigger, config, dry_run)"
+            " VALUES (%s, %s, %s, %s) RETURNING id",
+            (self.tenant_id, trigger, Jsonb(config or {}), dry_run)).fetchone()
         return row["id"]
 
     def claim(self, run_id: int, task_id: str | None) -> dict:
@@ -202,11 +206,12 @@ class RunStore:
 
     def earlier_insights(self, run_id: int, limit: int = 200) -> list[dict]:
         """Active insights of earlier succeeded runs (for replay), newest first; retired ones
-        (superseded by a later session) are never replayed."""
+        (superseded by a later session) and a dry run's (never learned) are never replayed."""
         return self.conn.execute(
             "SELECT i.id, i.text, i.kind, i.session_id, i.run_id FROM insights i"
             " JOIN learning_runs r ON r.id = i.run_id"
-            " WHERE r.tenant_id = %s AND r.status = 'succeeded' AND r.id <> %s"
+            " WHERE r.tenant_id = %s AND r.status = 'succeeded' AND NOT r.dry_run"
+            " AND r.id <> %s"
             " AND i.status = 'active' ORDER BY i.id DESC LIMIT %s",
             (self.tenant_id, run_id, limit)).fetchall()
 
@@ -294,6 +299,13 @@ class RunStore:
                 (left, reason, max_attempts, insight_id, self.tenant_id))
 
 
+def _question(prompt: str) -> str:
+    """A practice item's question: its prompt's last message (JSON text; plain text as is)."""
+    try:
+        return str(json.loads(prompt)[-1]["content"])
+    except (ValueError, LookupError, TypeError):
+        return prompt
+
 
 class AsyncRunStore:
     """Asynchronous: the API's handle on learning runs (create, note the task, fail, read,
@@ -303,11 +315,11 @@ class AsyncRunStore:
         self.pool = pool
         self.tenant_id = tenant_id
 
-    async def create(self, trigger: str = "manual") -> int:
+    async def create(self, trigger: str = "manual", dry_run: bool = False) -> int:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "INSERT INTO learning_runs (tenant_id, trigger) VALUES (%s, %s) RETURNING id",
-                (self.tenant_id, trigger))
+                "INSERT INTO learning_runs (tenant_id, trigger, dry_run) VALUES (%s, %s, %s)"
+                " RETURNING id", (self.tenant_id, trigger, dry_run))
             return (await cur.fetchone())["id"]
 
     async def set_task(self, run_id: int, task_id: str) -> None:
@@ -353,15 +365,37 @@ class AsyncRunStore:
 
     async def insights(self, status: str, limit: int) -> list[dict]:
         """Insights of this tenant's sessions with `status`, newest first; `replaced_by` is the
-        insight a retired one gave way to (None otherwise, or once that one was erased)."""
+        insight a retired one gave way to (None otherwise, or once that one was erased);
+        `dry_run` says a dry run derived it (never learned or replayed)."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT i.id, i.kind, i.text, i.status, i.reason, i.run_id, i.replaced_by,"
-                " i.attempts, s.public_id AS session_id, i.created_at FROM insights i"
-                " JOIN sessions s ON s.id = i.session_id WHERE s.tenant_id = %s"
+                " i.attempts, s.public_id AS session_id, coalesce(r.dry_run, false) AS dry_run,"
+                " i.created_at FROM insights i JOIN sessions s ON s.id = i.session_id"
+                " LEFT JOIN learning_runs r ON r.id = i.run_id WHERE s.tenant_id = %s"
                 " AND i.status = %s ORDER BY i.id DESC LIMIT %s",
                 (self.tenant_id, status, limit))
             return await cur.fetchall()
+
+    async def run_insights(self, run_id: int) -> list[dict]:
+        """What run `run_id` derived from each session it read, in session order: its insights
+        (any status) with the practice questions it kept for each (`question`, `reference`,
+        `kind`, `split`)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT i.id, i.kind, i.text, i.status, i.reason, i.replaced_by,"
+                " s.public_id AS session_id, coalesce((SELECT jsonb_agg(jsonb_build_object("
+                "  'prompt', p.prompt, 'reference', p.reference, 'kind', p.kind,"
+                "  'split', p.split) ORDER BY p.id) FROM practice_items p"
+                "  WHERE p.insight_id = i.id AND p.run_id = i.run_id AND p.kept), '[]')"
+                " AS practice FROM insights i JOIN sessions s ON s.id = i.session_id"
+                " WHERE i.run_id = %s AND s.tenant_id = %s ORDER BY s.created_at, s.id, i.id",
+                (run_id, self.tenant_id))
+            rows = await cur.fetchall()
+        for row in rows:
+            row["practice"] = [{"question": _question(p.pop("prompt")), **p}
+                               for p in row["practice"]]
+        return rows
 
     async def review_insight(self, insight_id: int, status: str) -> dict | None:
         """Decide on a quarantined insight: 'active' (later runs replay it) or 'rejected'."""

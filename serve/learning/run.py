@@ -1,6 +1,6 @@
 """One learning run: collect -> dream -> distill -> gate -> promote (`serve.learning.stages`);
 when the gate refuses for damage, train again without the statements it points at
-(`serve.learning.deferral`), which wait for later nights.
+(`serve.learning.deferral`), which wait for later nights. A dry run stops after the dream.
 
 Called by the Celery task `lucid.learn`. Every stage publishes its progress on the run row and is
 safe to repeat: a re-delivered task re-derives what it had not stored. Nothing is promoted before
@@ -43,13 +43,13 @@ def run_learning(settings: Settings, run_id: int | None = None, trigger: str = "
         else:
             run_id = store.create(trigger)
         try:
-            store.claim(run_id, task_id)
+            row = store.claim(run_id, task_id)
         except RunBusy as exc:
             if store.get(run_id)["status"] == "queued":
                 store.finish(run_id, "cancelled", error=str(exc))
             return {"run_id": run_id, "status": "skipped", "reason": str(exc)}
         try:
-            metrics = _stages(settings, store, run_id)
+            metrics = _stages(settings, store, run_id, row["dry_run"])
         except Exception as exc:
             log.exception("learning run %s failed", run_id)
             store.finish(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
@@ -62,17 +62,20 @@ def run_learning(settings: Settings, run_id: int | None = None, trigger: str = "
         store.close()
 
 
-def _stages(settings: Settings, store: RunStore, run_id: int) -> dict[str, Any]:
+def _stages(settings: Settings, store: RunStore, run_id: int, dry_run: bool) -> dict[str, Any]:
     """The stages in order; the run's metrics. With no new sessions, or sessions that taught
-    nothing, it stops early and the sessions count as consumed."""
+    nothing, it stops early and the sessions count as consumed. A dry run stops after the dream
+    and consumes nothing: the sessions are there for the next run."""
     config = LearningConfig.from_overrides(settings.learn_overrides)
     store.set_config(run_id, config.to_dict())
-    run = LearningRun(settings, store, run_id, config)
+    run = LearningRun(settings, store, run_id, config, dry_run)
     collected = collect(run)
     if not collected:
-        return {"sessions": 0, "sessions_consumed": True, "promoted": False,
+        return {"sessions": 0, "sessions_consumed": not dry_run, "promoted": False,
                 "note": "no new sessions to learn from"}
     practice = dream(run, collected)
+    if dry_run:
+        return _dry_metrics(run, practice)
     if not practice.teaches():
         return {"sessions": practice.sessions, "insights": 0, "sessions_consumed": True,
                 "promoted": False, "note": "the sessions taught nothing to learn"}
@@ -85,6 +88,18 @@ def _stages(settings: Settings, store: RunStore, run_id: int) -> dict[str, Any]:
     if promoted:
         record(run, practice, outcome)
     return _metrics(run, outcome, promoted)
+
+
+def _dry_metrics(run: LearningRun, practice: Practice) -> dict[str, Any]:
+    """What the run row keeps of a dry run: what the dream derived, and that nothing was
+    trained, promoted or consumed."""
+    result = practice.result
+    return {"sessions": practice.sessions,
+            "insights": sum(1 for i in result.insights.values() if i),
+            "train_examples": len(practice.train), "heldout": len(practice.heldout),
+            "sessions_consumed": False, "promoted": False, "dream": result.stats(),
+            "note": "dry run: insights and practice stored; nothing trained or promoted",
+            "seconds": run.elapsed()}
 
 
 def _metrics(run: LearningRun, outcome: Outcome, promoted: bool) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Learning runs from the API's side: start one now (queued to the Celery worker), read progress.
+"""Learning runs from the API's side: start one now (queued to the Celery worker), read progress
+and what a run derived.
 
 The API only enqueues by task name over the broker; the training code lives in the worker.
 """
@@ -26,10 +27,11 @@ class RunService:
         """The same broker connection, reading and starting the tenant's runs."""
         return RunService(AsyncRunStore(self.runs.pool, tenant_id), None, self.celery)
 
-    async def start(self) -> dict[str, Any]:
+    async def start(self, dry_run: bool = False) -> dict[str, Any]:
+        """Queue a run now; a dry run stops after the dream (the worker reads it off the row)."""
         if self.celery is None:
             raise BrokerUnavailable()
-        run_id = await self.runs.create("manual")
+        run_id = await self.runs.create("manual", dry_run=dry_run)
         try:
             # kombu's publish blocks on the socket: keep it off the event loop.
             result = await asyncio.to_thread(self.celery.send_task, TASK_LEARN,
@@ -48,3 +50,8 @@ class RunService:
         if run is None:
             raise NotFound(f"No learning run {run_id}.", param="run_id")
         return run
+
+    async def insights(self, run_id: int) -> list[dict[str, Any]]:
+        """What the run derived from each session it read: insights and their practice."""
+        await self.get(run_id)  # another tenant's run, or none: 404
+        return await self.runs.run_insights(run_id)

@@ -44,12 +44,14 @@ T = TypeVar("T")
 @dataclass
 class LearningRun:
     """What every stage works in: the settings, the tenant's run store, this run and its config,
-    and when its stages started."""
+    whether it is a dry run (it stops after the dream and changes no earlier insight), and when
+    its stages started."""
 
     settings: Settings
     store: RunStore
     run_id: int
     config: LearningConfig
+    dry_run: bool = False
     started: float = field(default_factory=time.monotonic)
 
     def progress(self, stage: str, **progress: Any) -> None:
@@ -191,7 +193,8 @@ def _store_dream(run: LearningRun, result: DreamResult,
                  earlier: list[dict]) -> dict[str, int | None]:
     """Store each session's insight and quarantined statements, then every practice item,
     pointing at the insight it came from; the insight row of each session. A deferred insight
-    tried again keeps its own row."""
+    tried again keeps its own row. A dry run retires no earlier insight: it learns nothing, so
+    what it superseded is still what the model was taught."""
     insight_ids: dict[str, int | None] = {
         key: int(key.removeprefix(DEFERRED)) for key in result.insights
         if key.startswith(DEFERRED)}
@@ -204,7 +207,7 @@ def _store_dream(run: LearningRun, result: DreamResult,
                  result.quarantined.get(session_id, [])]  # kept for review, never learned
         ids = run.store.replace_insights(run.run_id, session_id, rows)
         insight_ids[session_id] = ids[0] if insight is not None else None
-    _retire_superseded(run, result, earlier, insight_ids)
+    _retire_superseded(run, result, earlier, insight_ids, store=not run.dry_run)
     # Replayed items point at the earlier insight they came from: erasing its session then
     # deletes them too and taints what this run trains.
     replayed = {row["text"]: row["id"] for row in earlier}
@@ -216,11 +219,12 @@ def _store_dream(run: LearningRun, result: DreamResult,
 
 
 def _retire_superseded(run: LearningRun, result: DreamResult, earlier: list[dict],
-                       insight_ids: dict[str, int | None]) -> None:
+                       insight_ids: dict[str, int | None], store: bool = True) -> None:
     """Retire the earlier insights whose statements tonight's sessions superseded (`dream.memory`:
     the user moved, corrected a value, left a job), replaced by the session's insight; one with
     other statements still standing keeps them in a new active row. Tonight's replay of them is
-    dropped: neither trained on nor asked by the gate."""
+    dropped: neither trained on nor asked by the gate. With `store` False (a dry run) only the
+    replay is dropped; the earlier rows stay as they are."""
     said = [(row, s) for row in earlier for s in insight_from_text(row["text"]).statements]
     replaced_by: dict[int, int | None] = {}
     gone: set[int] = set()  # indexes into `said`
@@ -235,16 +239,17 @@ def _retire_superseded(run: LearningRun, result: DreamResult, earlier: list[dict
         if row["id"] not in replaced_by:
             continue
         kept = [s for i, (r, s) in enumerate(said) if r is row and i not in gone]
-        if kept:
+        if store and kept:
             run.store.narrow_insight(row["id"], render(kept))
-        else:
+        elif store:
             run.store.retire_insights([row["id"]], replaced_by[row["id"]])
         retired.add(row["text"])
     for item in result.items:
         if item.origin == "replay" and item.context in retired:
             item.kept, item.drop_reason = False, "superseded"
     if retired:
-        log.info("run %s: %d earlier insights superseded", run.run_id, len(retired))
+        log.info("run %s: %d earlier insights superseded%s", run.run_id, len(retired),
+                 "" if store else " (dry run: left as they are)")
 
 
 def distill(run: LearningRun, practice: Practice) -> Candidate:

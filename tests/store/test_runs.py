@@ -155,6 +155,15 @@ def test_a_retired_insight_keeps_what_replaced_it_and_is_never_replayed(db, runs
     assert {r["id"] for r in runs.earlier_insights(runs.create())} == {other, new}
 
 
+def test_a_dry_runs_insights_are_never_replayed(db, runs, tenant):
+    sid, [learned] = succeeded_run_with_insights(db, runs, tenant, "The user has a cat.")
+    dry = runs.create(dry_run=True)
+    runs.replace_insights(dry, sid, [{"kind": "fact", "text": "The user has a dog."}])
+    runs.finish(dry, "succeeded", {"sessions_consumed": False})
+    assert runs.get(dry)["dry_run"] is True and runs.get(runs.create())["dry_run"] is False
+    assert [r["id"] for r in runs.earlier_insights(runs.create())] == [learned]
+
+
 def test_narrowing_keeps_the_rest_of_an_insight_in_a_new_active_row(db, runs, tenant):
     sid, [old] = succeeded_run_with_insights(
         db, runs, tenant, "- The user lives in Lyon.\n- The user has a cat.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from serve.adapters.registry import AdapterRegistry
 from serve.api.errors import NotFound
@@ -20,6 +21,14 @@ from store.sessions import SessionStore
 from store.transcripts import transcript
 
 router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+class NewRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dry_run: StrictBool = Field(
+        False, description="true: collect, read insights and dream only; store the insights and "
+                           "practice for review, train, promote and consume nothing.")
 
 
 def _tenant(request: Request) -> int:
@@ -127,9 +136,10 @@ async def rollback(request: Request):
 
 
 @router.post("/runs")
-async def start_run(request: Request):
+async def start_run(request: Request, body: NewRun | None = None):
     runs = _runs(request)
-    return FastJSONResponse(await runs.start(), status_code=202)
+    dry_run = body.dry_run if body is not None else False
+    return FastJSONResponse(await runs.start(dry_run=dry_run), status_code=202)
 
 
 @router.get("/runs")
@@ -142,6 +152,13 @@ async def list_runs(request: Request, limit: int = Query(20, ge=1, le=100)):
 async def get_run(run_id: int, request: Request):
     runs = _runs(request)
     return FastJSONResponse(await runs.get(run_id))
+
+
+@router.get("/runs/{run_id}/insights")
+async def list_run_insights(run_id: int, request: Request):
+    """What the run derived, session by session: insights and the practice kept for each."""
+    runs = _runs(request)
+    return FastJSONResponse({"object": "list", "data": await runs.insights(run_id)})
 
 
 @router.get("/insights")

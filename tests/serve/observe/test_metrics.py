@@ -184,6 +184,20 @@ def test_learning_metrics_reflect_the_runs_and_the_gate_in_the_database(http, db
     assert after[("lucid_gate_passed", (("version", gated["name"]),))] == 0
 
 
+def test_a_dry_run_is_not_the_last_learning_success(http, db):
+    """A dry run trains nothing: an alert on `lucid_learning_last_success_timestamp_seconds`
+    must still fire when only dry runs succeed."""
+    tenant = db.execute("INSERT INTO tenants (name) VALUES (%s) RETURNING id",
+                        (f"m-{uuid.uuid4().hex[:8]}",)).fetchone()["id"]
+    for dry_run, finished_ago in ((False, 3600), (True, 0)):
+        db.execute("INSERT INTO learning_runs (tenant_id, status, dry_run, started_at,"
+                   " finished_at) VALUES (%s, 'succeeded', %s, now() - interval '2 hours',"
+                   " now() - %s * interval '1 second')", (tenant, dry_run, finished_ago))
+    pool = http.app.state.runs.runs.pool
+    stats = http.portal.call(lambda: AsyncRunStore(pool, tenant).stats())
+    assert stats["last_success"] == pytest.approx(time.time() - 3600, abs=60)
+
+
 def test_chat_metrics_still_come_out_when_the_database_cannot_be_read(http, monkeypatch):
     assert http.post(CHAT, json={"model": "lucid", "messages": USER}).status_code == 200
     unopened = AsyncConnectionPool("postgresql://127.0.0.1:1/none", open=False)
