@@ -1,9 +1,9 @@
 """The `lucid` command: start the system, and operate a running one through its admin API.
 
     lucid run                      # what `make run` calls: everything, on the embedded default
-    lucid learn                    # start a learning run now and follow it
+    lucid learn [--dry-run]        # start a learning run now and follow it
     lucid adapters list|promote V|rollback|pin|unpin
-    lucid runs list|show ID        lucid sessions list|show ID|forget ID|forget --user U
+    lucid runs list|show ID|taught ID          lucid sessions list|show ID|forget ID|forget --user U
     lucid insights list|release ID|reject ID     (statements held for review)
     lucid keys list|create|revoke ID              lucid tenant show|set
 

@@ -1,6 +1,8 @@
 """The `lucid` command against a running API replica (real engine and PostgreSQL): operator
 commands print what the admin API says and exit with codes a script can test. `lucid worker`'s
-beat switch is checked on the command it would exec, without a broker."""
+beat switch is checked on the command it would exec, without a broker. `lucid learn --dry-run`
+runs fast: against the in-process app (fake engine, real PostgreSQL and broker) and its
+in-process worker."""
 
 from __future__ import annotations
 
@@ -8,13 +10,17 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from types import SimpleNamespace
 
+import httpx
 import openai
 import pytest
 from openai import OpenAI
 from typer.testing import CliRunner
 
 from serve import cli
+from serve.cli import client as cli_client
 from serve.config.settings import Settings
 from serve.launch.processes import worker_command
 from tests.conftest import free_port
@@ -110,3 +116,34 @@ def test_keys_are_created_listed_and_revoked_and_a_missing_key_says_what_to_do(a
                              env={**os.environ, "LUCID_URL": api.url, "LUCID_API_KEY": "",
                                   "LUCID_VAR_DIR": "/nonexistent", "COLUMNS": "200"})
     assert keyless.returncode == 1 and "LUCID_API_KEY" in keyless.stdout
+
+
+def test_learn_dry_run_follows_the_run_and_prints_what_each_session_taught(
+        learning_http, tenant_admin, worker, monkeypatch):
+    said = learning_http.post("/v1/chat/completions", headers=tenant_admin, json={
+        "model": "lucid", "messages": [{"role": "user", "content":
+                                        "Hi! My tortoise's name is Pebble and he is 12."}]})
+    session = said.headers["x-session-id"]
+    # The command's HTTP calls go to the in-process app (which takes no timeout), with the
+    # tenant's key.
+    def request(method: str, url: str, timeout: float, **kwargs) -> httpx.Response:
+        return learning_http.request(method, url, **kwargs)
+
+    monkeypatch.setattr(cli_client, "httpx", SimpleNamespace(
+        request=request, TransportError=httpx.TransportError))
+    monkeypatch.setenv("LUCID_URL", "http://testserver")
+    monkeypatch.setenv("LUCID_API_KEY", tenant_admin["Authorization"].removeprefix("Bearer "))
+    ran: list[dict] = []
+    worker_thread = threading.Thread(target=lambda: ran.append(worker.run(timeout_s=15)))
+    worker_thread.start()
+    try:
+        shown = CliRunner().invoke(cli.app, ["learn", "--dry-run"])
+    finally:
+        worker_thread.join(90)
+    assert ran and ran[0]["status"] == "succeeded", (ran, shown.output, shown.exception)
+    assert shown.exit_code == 0, shown.output
+    run = learning_http.get(f"/admin/runs/{ran[0]['run_id']}", headers=tenant_admin).json()
+    assert run["dry_run"] is True and run["status"] == "succeeded"
+    assert f"started dry run {run['id']}" in shown.output
+    assert f"session {session}" in shown.output and "Pebble" in shown.output
+    assert "    ? " in shown.output  # its practice questions
