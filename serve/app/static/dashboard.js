@@ -1,5 +1,6 @@
 // Lucid's admin dashboard: plain DOM over the JSON admin API (/admin/adapters, /admin/runs,
-// /admin/sessions). Text from sessions is user input: it only ever goes in through textContent.
+// /admin/runs/{id}/insights, /admin/sessions). Text from sessions is user input: it only ever
+// goes in through textContent.
 // The API wants an admin key: the login form keeps it in sessionStorage (gone with the tab) and
 // every call sends it as a Bearer token; a 401 or 403 brings the form back.
 "use strict";
@@ -31,11 +32,16 @@ function el(tag, attrs = {}, ...children) {
 // The key was missing, wrong or lacks the admin scope; the login form already says so.
 class AuthError extends Error {}
 
-async function api(method, path) {
+async function api(method, path, json) {
   const key = sessionStorage.getItem(KEY_ITEM);
   if (!key) throw new AuthError("Log in first.");
-  const response = await fetch(path,
-    {method, headers: {accept: "application/json", authorization: `Bearer ${key}`}});
+  const headers = {accept: "application/json", authorization: `Bearer ${key}`};
+  const init = {method, headers};
+  if (json !== undefined) {
+    headers["content-type"] = "application/json";
+    init.body = JSON.stringify(json);
+  }
+  const response = await fetch(path, init);
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     const message = (body.error && body.error.message) || `${method} ${path}: ${response.status}`;
@@ -205,9 +211,9 @@ function lineChart(svg, labels, series, lo, hi) {
   svg.replaceChildren(...parts);
 }
 
-async function change(method, path, describe) {
+async function change(method, path, describe, json) {
   try {
-    const state = await api(method, path);
+    const state = await api(method, path, json);
     flash(describe(state));
   } catch (error) {
     report(error);
@@ -242,7 +248,8 @@ function renderRuns(runs) {
     {class: `run-${r.status}`, dataset: {run: r.id}},
     el("td", {}, el("a", {href: `#run-${r.id}`,
       onclick: (e) => { e.preventDefault(); showRun(r.id); }}, `#${r.id}`)),
-    el("td", {}, r.trigger), el("td", {class: "status"}, r.status), el("td", {}, r.stage || "–"),
+    el("td", {}, r.trigger, r.dry_run ? el("span", {class: "badge dry-run"}, "dry run") : null),
+    el("td", {class: "status"}, r.status), el("td", {}, r.stage || "–"),
     el("td", {}, progressCell(r)), el("td", {}, when(r.created_at)),
     el("td", {}, seconds(r.started_at, r.finished_at)),
     el("td", {}, (r.metrics && r.metrics.version) || ""))));
@@ -250,22 +257,47 @@ function renderRuns(runs) {
   return runs.some((r) => r.status === "queued" || r.status === "running");
 }
 
+// What a run derived from one session: each insight's statements (the rendered header left out),
+// its status, and the practice questions kept for it.
+function taughtList(rows) {
+  if (!rows.length) return el("span", {class: "empty"}, " taught nothing");
+  return el("ul", {class: "taught"}, rows.map((r) => {
+    const lines = r.text.split("\n").filter((l) => l.startsWith("- ")).map((l) => l.slice(2));
+    return el("li", {dataset: {insight: r.id}},
+      el("span", {class: `badge ${r.status}`}, r.status), " ",
+      (lines.length ? lines : [r.text]).join(" "), r.reason ? ` (${r.reason})` : "",
+      r.practice.length ? el("details", {},
+        el("summary", {}, `${r.practice.length} practice questions`),
+        el("ul", {}, r.practice.map((q) => el("li", {}, q.question,
+          q.reference ? ` → ${q.reference}` : "", ` (${q.kind}, ${q.split})`)))) : null);
+  }));
+}
+
 async function showRun(id) {
   const box = $("#run-detail");
   try {
-    const run = await api("GET", `/admin/runs/${id}`);
+    const [run, taught] = await Promise.all([
+      api("GET", `/admin/runs/${id}`), api("GET", `/admin/runs/${id}/insights`)]);
+    const bySession = new Map();
+    for (const row of taught.data) {
+      bySession.set(row.session_id, [...(bySession.get(row.session_id) || []), row]);
+    }
     const metrics = Object.entries(run.metrics || {})
       .filter(([, v]) => typeof v !== "object" || v === null)
       .map(([k, v]) => el("li", {}, `${k}: ${v}`));
+    const count = run.session_ids.length;
     box.replaceChildren(...[
-      el("h3", {}, `Run #${run.id}: ${run.status}`),
+      el("h3", {}, `Run #${run.id}: ${run.status}`,
+        run.dry_run ? el("span", {class: "badge dry-run"}, "dry run") : null),
       run.error ? el("p", {class: "error-text"}, run.error) : null,
       el("p", {}, `Adapters: ${(run.adapters || []).join(", ") || "none"}`),
       el("ul", {}, metrics),
-      el("p", {}, `Learned from ${run.session_ids.length} sessions:`),
-      el("ul", {class: "lineage"}, run.session_ids.map((sid) => el("li", {},
+      el("p", {}, run.dry_run
+        ? `Read ${count} sessions (nothing trained, promoted or consumed); what each taught:`
+        : `Learned from ${count} sessions; what each taught:`),
+      el("ul", {class: "lineage"}, run.session_ids.map((sid) => el("li", {dataset: {session: sid}},
         el("a", {href: `#session-${sid}`, onclick: (e) => { e.preventDefault(); showSession(sid); }},
-          sid))))].filter(Boolean));
+          sid), taughtList(bySession.get(sid) || []))))].filter(Boolean));
     box.hidden = false;
   } catch (error) {
     report(error);
@@ -375,6 +407,9 @@ document.addEventListener("DOMContentLoaded", () => {
     (s) => (s.pinned ? "Pinned: runs will not promote." : "Unpinned.")));
   $("#start-run").addEventListener("click", () => change("POST", "/admin/runs",
     (run) => `Run #${run.id} queued.`));
+  $("#dry-run").addEventListener("click", () => change("POST", "/admin/runs",
+    (run) => `Dry run #${run.id} queued: it reads the sessions and dreams, and trains nothing.`,
+    {dry_run: true}));
   $("#sessions-more").addEventListener("click", () => loadSessions(true).catch(report));
   if (sessionStorage.getItem(KEY_ITEM)) showDashboard(); else showLogin();
 });
