@@ -20,15 +20,12 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 
 from distill.loss import TopK, generalized_jsd, jsd_on_top_k, teacher_top_k
+from distill.student import TrainingRun
 from dream.checkers import check
-
-if TYPE_CHECKING:  # the trainer imports this module; only its run's type is needed here
-    from distill.trainer import _Run
 
 KEPT_SAMPLES = 2
 """Fresh teacher samples kept per example that has no stored answers."""
@@ -49,7 +46,7 @@ class OPSDStep:
     """The OPSD loss of one step; call it with the run. Holds the kept answers, the cached
     targets and the rows planned for the next steps."""
 
-    def __init__(self, run: _Run) -> None:
+    def __init__(self, run: TrainingRun) -> None:
         cfg = run.config
         self.answers: dict[int, list[list[int]]] = {}
         self.full: set[int] = set()
@@ -65,7 +62,7 @@ class OPSDStep:
         """Teacher forward passes run (one per step that needed the teacher's logits)."""
         self.steps = 0
 
-    def __call__(self, run: _Run) -> torch.Tensor:
+    def __call__(self, run: TrainingRun) -> torch.Tensor:
         if not self.planned:
             # Never beyond the run's step limit: samples for steps not taken would be waste.
             left = run.config.total_steps(len(run.examples)) - self.steps
@@ -73,7 +70,7 @@ class OPSDStep:
         self.steps += 1
         return self._loss(run, self.planned.popleft())
 
-    def _plan(self, run: _Run, ahead: int) -> list[list[Row]]:
+    def _plan(self, run: TrainingRun, ahead: int) -> list[list[Row]]:
         """The next `ahead` batches, with every sample they need drawn in at most one teacher
         and one student `generate` call (plus one redraw of failing teacher samples)."""
         cfg = run.config
@@ -103,7 +100,7 @@ class OPSDStep:
                 rows[b][j] = Row(batches[b][j], completion)
         return [[r for r in row if r is not None] for row in rows]
 
-    def _keep(self, run: _Run, i: int, completion: list[int]) -> Row:
+    def _keep(self, run: TrainingRun, i: int, completion: list[int]) -> Row:
         """A fresh teacher sample's row; kept as one of the example's answers while it has fewer
         than KEPT_SAMPLES (only when answers are reused at all)."""
         if not run.config.reuse_teacher_answers:
@@ -114,7 +111,7 @@ class OPSDStep:
             self.full.add(i)
         return Row(i, completion, len(kept) - 1)
 
-    def _loss(self, run: _Run, rows: list[Row]) -> torch.Tensor:
+    def _loss(self, run: TrainingRun, rows: list[Row]) -> torch.Tensor:
         cfg = run.config
         completions = [r.completion for r in rows]
         student_prompts = [run.student_ids[r.example] for r in rows]
@@ -134,7 +131,7 @@ class OPSDStep:
         loss, _ = jsd_on_top_k(student_logits, target, mask, cfg.beta, cfg.clip)
         return loss
 
-    def _targets(self, run: _Run, rows: list[Row]) -> list[TopK]:
+    def _targets(self, run: TrainingRun, rows: list[Row]) -> list[TopK]:
         """Each row's top-k teacher target: cached for kept answers, else from one teacher pass
         over the rows that need it."""
         key = [None if r.answer is None else (r.example, r.answer) for r in rows]
@@ -155,13 +152,13 @@ class OPSDStep:
         return [made[n] if n in made else self.targets[key[n]] for n in range(len(rows))]
 
 
-def _as_completion(run: _Run, text: str) -> list[int]:
+def _as_completion(run: TrainingRun, text: str) -> list[int]:
     """A stored answer as completion ids, ended and cut like a sample."""
     ids = run.tokenizer(text, add_special_tokens=False)["input_ids"] + [run.eos]
     return ids[:run.config.max_new_tokens]
 
 
-def _teacher_completions(run: _Run, batch: list[int]) -> list[list[int] | None]:
+def _teacher_completions(run: TrainingRun, batch: list[int]) -> list[list[int] | None]:
     """The teacher's samples for `batch`; None where a checked example's sample failed twice."""
     with run.teacher():
         rows: list[list[int] | None] = list(run.generate([run.teacher_ids[i] for i in batch],

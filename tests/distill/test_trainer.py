@@ -215,16 +215,16 @@ def test_kept_answers_targets_are_computed_once_unless_the_full_vocabulary_is_as
 
 @pytest.mark.slow
 def test_samples_for_several_steps_are_drawn_in_one_call(tmp_path, monkeypatch):
-    from distill import trainer
+    from distill.student import TrainingRun
 
     calls = []
-    generate = trainer._Run.generate
+    generate = TrainingRun.generate
 
     def counted(self, prompt_ids, do_sample):
         calls.append(len(prompt_ids))
         return generate(self, prompt_ids, do_sample)
 
-    monkeypatch.setattr(trainer._Run, "generate", counted)
+    monkeypatch.setattr(TrainingRun, "generate", counted)
     small = SMALL | {"steps": 4, "batch_size": 2, "teacher_mix": 0.0, "max_new_tokens": 8}
     report = train_opsd(MODEL, EXAMPLES, OPSDConfig(**small | {"sample_ahead": 4}),
                         tmp_path / "ahead")
