@@ -78,6 +78,10 @@ class OPSDConfig(StrictConfig):
     """Practice questions answered per check (>= 1): the unanswered ones first."""
     learned_share: float = 0.9
     """Share of the checked practice questions that must be answered right to stop (0..1]."""
+    min_fact_share: float = 0.5
+    """Share of each fact's practice questions (those whose checkers expect the same values)
+    that must be answered right to stop (0..1]: no fact is left unlearned because the others
+    made up the overall share."""
     flat_loss: float = 0.1
     """The loss counts as flat when its mean over the last check_every steps fell by less than
     this fraction of the mean before it (0..1)."""
@@ -149,6 +153,8 @@ class OPSDConfig(StrictConfig):
             raise bad("check_every", "must be >= 0 (0 = never stop early)")
         if not 0.0 < self.learned_share <= 1.0:
             raise bad("learned_share", "must be within (0, 1]")
+        if not 0.0 < self.min_fact_share <= 1.0:
+            raise bad("min_fact_share", "must be within (0, 1]")
         if not 0.0 <= self.flat_loss <= 1.0:
             raise bad("flat_loss", "must be within [0, 1]")
         if not 0.0 <= self.teacher_mix <= 1.0:

@@ -4,8 +4,13 @@ questions and its loss has flattened, instead of always taking `OPSDConfig.total
 Every `check_every` steps the student answers (greedy, no context) up to `check_size` of the
 practice examples that carry a checker, the ones not yet answered right first, then those
 checked longest ago; each keeps its latest result. The run stops once `learned_share` of them
-are answered right, the mean loss of the last `check_every` steps fell less than `flat_loss` of
-the mean before it, and at least `OPSDConfig.steps` steps were taken.
+are answered right and, for every fact (the questions whose checkers expect the same values), at
+least `min_fact_share` of its questions; the mean loss of the last `check_every` steps fell less
+than `flat_loss` of the mean before it; and at least `OPSDConfig.steps` steps were taken.
+
+Why per fact: on the world benchmark set (10 facts, 179 prompts) a run stopped at 120 of 314
+steps with 90% of the checked questions answered overall, and the facts still missing were whole
+facts (a project's new name, a dial-in code), none of whose held-out probes it then answered.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ class Stopping:
     config: OPSDConfig
     examples: list[int]
     """Indices of the practice examples with a checker: the questions that must be answered."""
+    facts: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Each checked example's fact: the values its checker expects (`dream.checkers.values_of`);
+    examples without an entry count as one fact each."""
     answered: dict[int, bool] = field(default_factory=dict)
     """Each checked example's latest result."""
     checked_at: dict[int, int] = field(default_factory=dict)
@@ -51,6 +59,15 @@ class Stopping:
             return None
         return sum(self.answered.get(i, False) for i in self.examples) / len(self.examples)
 
+    def weakest_fact(self) -> float | None:
+        """The lowest share of a fact's questions answered right; None when nothing is
+        checked."""
+        by_fact: dict[tuple[str, ...], list[bool]] = {}
+        for i in self.examples:
+            by_fact.setdefault(self.facts.get(i, (str(i),)), []).append(
+                self.answered.get(i, False))
+        return min((sum(a) / len(a) for a in by_fact.values()), default=None)
+
     def flat(self, losses: list[float]) -> bool:
         n = self.config.check_every
         if n < 1 or len(losses) < 2 * n:
@@ -59,5 +76,11 @@ class Stopping:
         return before - last <= self.config.flat_loss * abs(before)
 
     def stop(self, losses: list[float]) -> bool:
-        share = self.share()
-        return share is not None and share >= self.config.learned_share and self.flat(losses)
+        share, weakest = self.share(), self.weakest_fact()
+        return (share is not None and share >= self.config.learned_share
+                and weakest is not None and weakest >= self.config.min_fact_share
+                and self.flat(losses))
+
+    def unanswered(self) -> list[int]:
+        """The checked examples not answered right at their latest check (or never checked)."""
+        return [i for i in self.examples if not self.answered.get(i, False)]

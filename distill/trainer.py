@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -19,7 +19,7 @@ from distill.evaluate import generate_ids
 from distill.opsd_step import OPSDStep
 from distill.stopping import LEARNED, STEP_LIMIT, Stopping
 from distill.student import PracticeExample, TrainingRun, teacher_messages
-from dream.checkers import check
+from dream.checkers import check, values_of
 
 __all__ = ["REPORT_NAME", "PracticeExample", "TrainReport", "teacher_messages", "train_opsd",
            "train_sft"]
@@ -52,6 +52,9 @@ class TrainReport:
     were checked)."""
     teacher_passes: int = 0
     """Teacher forward passes (OPSD): fewer than steps when its targets were cached."""
+    unanswered: list[str] = field(default_factory=list)
+    """Practice questions with a checker not answered right at their last check (at most 20):
+    what the run did not learn, as far as the checks saw."""
 
     def save(self, folder: Path) -> None:
         (Path(folder) / REPORT_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -87,7 +90,9 @@ def _train(method: str, make_loss: Callable[[TrainingRun], Callable[[TrainingRun
     started = time.monotonic()
     run = TrainingRun(base_model, examples, config, init_adapter)
     loss_fn = make_loss(run)
-    stopping = Stopping(config, [i for i, e in enumerate(examples) if e.checker])
+    checked = [i for i, e in enumerate(examples) if e.checker]
+    stopping = Stopping(config, checked,
+                        {i: tuple(sorted(values_of(examples[i].checker))) for i in checked})
     losses: list[float] = []
     total = config.total_steps(len(examples))
     stopped = STEP_LIMIT
@@ -114,8 +119,12 @@ def _train(method: str, make_loss: Callable[[TrainingRun], Callable[[TrainingRun
     report = TrainReport(method=method, steps=len(losses), losses=losses,
                          seconds=round(time.monotonic() - started, 3), examples=len(examples),
                          teacher_rows=run.teacher_rows, teacher_rejected=run.teacher_rejected,
-                         step_limit=total, stopped=stopped, answered=stopping.share(),
-                         teacher_passes=getattr(loss_fn, "teacher_passes", 0))
+                         step_limit=total, stopped=stopped,
+                         answered=stopping.share() if stopping.checked_at else None,
+                         teacher_passes=getattr(loss_fn, "teacher_passes", 0),
+                         unanswered=[examples[i].prompt[-1]["content"]
+                                     for i in stopping.unanswered()][:20]
+                         if stopping.checked_at else [])
     report.save(out_dir)
     return report
 

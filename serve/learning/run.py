@@ -118,7 +118,8 @@ def _metrics(run: LearningRun, outcome: Outcome, promoted: bool) -> dict[str, An
             "pinned": candidate.pinned, "dream": result.stats(), "erased_during_run": erased,
             "train_seconds": round(report.seconds, 1), "train_steps": report.steps,
             "train_step_limit": report.step_limit, "train_stopped": report.stopped,
-            "train_answered": report.answered, "teacher_passes": report.teacher_passes,
+            "train_answered": report.answered, "train_unanswered": report.unanswered,
+            "teacher_passes": report.teacher_passes,
             "teacher_rows_checked": report.teacher_rows,
             "teacher_rows_rejected": report.teacher_rejected,
             "seconds": run.elapsed()}

@@ -31,6 +31,7 @@ from dream.config import DreamConfig
     ("sample_ahead", 0), ("sample_ahead", 65),
     ("check_every", -1), ("check_size", 0),
     ("learned_share", 0.0), ("learned_share", 1.1),
+    ("min_fact_share", 0.0), ("min_fact_share", 1.5),
     ("flat_loss", -0.1), ("flat_loss", 1.5),
     ("sample_temperature", 0.0),
     ("teacher", "student"),

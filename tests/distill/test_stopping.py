@@ -4,7 +4,8 @@ asked first, and a run stops only when its questions are answered and its loss i
 from distill.config import OPSDConfig
 from distill.stopping import Stopping
 
-CONFIG = OPSDConfig(steps=20, check_every=10, check_size=2, learned_share=0.75, flat_loss=0.1)
+CONFIG = OPSDConfig(steps=20, check_every=10, check_size=2, learned_share=0.75,
+                    min_fact_share=0.5, flat_loss=0.1)
 
 
 def test_checks_fall_every_check_every_steps_between_the_minimum_and_the_limit():
@@ -28,7 +29,7 @@ def test_unanswered_questions_are_checked_first_then_the_oldest():
 def test_it_stops_only_when_answered_and_flat():
     falling = [4.0] * 10 + [2.0] * 10
     flat = [2.0] * 10 + [1.9] * 10
-    s = Stopping(CONFIG, [0, 1, 2, 3])
+    s = Stopping(CONFIG, [0, 1, 2, 3], dict.fromkeys(range(4), ("Pebble",)))
     s.record(20, {0: True, 1: True, 2: True})
     assert s.share() == 0.75
     assert s.stop(flat) and not s.stop(falling)
@@ -36,3 +37,20 @@ def test_it_stops_only_when_answered_and_flat():
     s.record(30, {2: False})
     assert not s.stop(flat)  # answered share fell below learned_share
     assert Stopping(CONFIG, []).share() is None and not Stopping(CONFIG, []).stop(flat)
+
+
+def test_no_fact_is_left_unlearned_because_the_others_make_up_the_share():
+    """Eight questions, two facts: 7 of 8 answered is enough overall (0.75), but when the one
+    fact's questions are the unanswered ones it does not stop; half of each fact does."""
+    flat = [2.0] * 20
+    facts = {i: ("Marenport",) if i < 6 else ("Osprey",) for i in range(8)}
+    s = Stopping(CONFIG, list(range(8)), facts)
+    s.record(20, {i: i < 6 for i in range(8)})
+    assert s.share() == 0.75 and s.weakest_fact() == 0.0 and not s.stop(flat)
+    assert s.unanswered() == [6, 7]
+    s.record(30, {6: True})
+    assert s.weakest_fact() == 0.5 and s.stop(flat)
+    # Without facts given, every question is its own fact.
+    alone = Stopping(CONFIG, [0, 1])
+    alone.record(20, {0: True, 1: False})
+    assert alone.weakest_fact() == 0.0

@@ -257,3 +257,4 @@ def test_a_run_stops_when_its_practice_is_answered_and_not_before(tmp_path):
     limit = train_opsd(MODEL, [PracticeExample(e.prompt, e.context, never) for e in EXAMPLES],
                        OPSDConfig(**small), tmp_path / "limit")
     assert (limit.steps, limit.stopped, limit.answered) == (6, "step limit", 0.0)
+    assert sorted(limit.unanswered) == sorted(QUESTIONS) and learned.unanswered == []
