@@ -39,9 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 from distill.config import GateConfig, OPSDConfig  # noqa: E402
 from distill.gate import Probe, decide, measure  # noqa: E402
-from distill.locality import Asked, taught_names, unchanged_share  # noqa: E402
+from distill.locality import Asked, changed, taught_names, unchanged_share  # noqa: E402
 from distill.trainer import PracticeExample, train_opsd, train_sft  # noqa: E402
 from dream.config import DreamConfig  # noqa: E402
+from dream.datasets import load_regression_set  # noqa: E402
 from dream.insights import insight_from_text  # noqa: E402
 from dream.pipeline import dream_for_sessions  # noqa: E402
 from dream.teacher_view import teacher_chat  # noqa: E402
@@ -199,6 +200,9 @@ def print_table(results: list[dict]) -> None:
                   f"{r['cpu_s_per_fact_by_stage']}")
         for reason in r.get("gate_reasons") or []:
             print(f"{'':<14}gate: {reason}")
+        for change in r.get("changed_general") or []:
+            print(f"{'':<14}changed: {change['question']} {change['before'][:60]!r} -> "
+                  f"{change['after'][:60]!r}")
 
 
 def main() -> None:
@@ -238,6 +242,8 @@ def main() -> None:
     scores, details = measure(model, None, held_out, gate, neighbours)
     base_near = details["neighbour_answers"]
     base_gate, _ = measure(model, None, gate_probes, gate)
+    base_general = details["regression_answers"]
+    general = [Asked(q["question"], q["checker"]) for q in load_regression_set()]
     results.append(row("base", scores, None, n, details["heldout_answers"],
                        neighbours_unchanged=1.0, promoted=None))
     context_scores, details = measure(model, None, in_context, gate)
@@ -270,6 +276,8 @@ def main() -> None:
         results.append(row(name, scores, spent, n, details["heldout_answers"],
                            neighbours_unchanged=round(near, 4), promoted=promoted,
                            gate_reasons=[r.text for r in refusals],
+                           changed_general=changed(general, base_general,
+                                                   details["regression_answers"], taught),
                            neighbour_answers=details["neighbour_answers"],
                            cpu_s_per_fact_by_stage=cost, steps=report.steps,
                            step_limit=report.step_limit, stopped=report.stopped,
