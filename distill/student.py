@@ -77,6 +77,8 @@ class TrainingRun:
         self.teacher_ids = encode_prompts(self.tokenizer, [teacher_messages(e) for e in examples])
         self.queue: list[int] = []
         self.teacher_rows = self.teacher_rejected = 0
+        self.sample_batches: list[int] = []
+        """Rows of each `generate` call made for training samples, in order."""
 
     def _check_shape(self, peft_config, init_adapter: Path) -> None:
         have = (peft_config.r, sorted(peft_config.target_modules))
@@ -109,6 +111,7 @@ class TrainingRun:
                 yield
 
     def generate(self, prompt_ids: list[list[int]], do_sample: bool) -> list[list[int]]:
+        self.sample_batches.append(len(prompt_ids))
         return generate_ids(self.model, self.tokenizer, prompt_ids, self.config.max_new_tokens,
                             do_sample=do_sample, temperature=self.config.sample_temperature,
                             batch_size=len(prompt_ids))

@@ -52,6 +52,8 @@ class TrainReport:
     were checked)."""
     teacher_passes: int = 0
     """Teacher forward passes (OPSD): fewer than steps when its targets were cached."""
+    sample_batches: list[int] = field(default_factory=list)
+    """Rows of each `generate` call for training samples (teacher and student), in order."""
     unanswered: list[str] = field(default_factory=list)
     """Practice questions with a checker not answered right at their last check (at most 20):
     what the run did not learn, as far as the checks saw."""
@@ -122,6 +124,7 @@ def _train(method: str, make_loss: Callable[[TrainingRun], Callable[[TrainingRun
                          step_limit=total, stopped=stopped,
                          answered=stopping.share() if stopping.checked_at else None,
                          teacher_passes=getattr(loss_fn, "teacher_passes", 0),
+                         sample_batches=run.sample_batches,
                          unanswered=[examples[i].prompt[-1]["content"]
                                      for i in stopping.unanswered()][:20]
                          if stopping.checked_at else [])

@@ -214,27 +214,21 @@ def test_kept_answers_targets_are_computed_once_unless_the_full_vocabulary_is_as
 
 
 @pytest.mark.slow
-def test_samples_for_several_steps_are_drawn_in_one_call(tmp_path, monkeypatch):
-    from distill.student import TrainingRun
-
-    calls = []
-    generate = TrainingRun.generate
-
-    def counted(self, prompt_ids, do_sample):
-        calls.append(len(prompt_ids))
-        return generate(self, prompt_ids, do_sample)
-
-    monkeypatch.setattr(TrainingRun, "generate", counted)
+def test_samples_for_several_steps_are_drawn_in_one_call(tmp_path):
+    """The report lists the rows of every sampling call: one call for four steps' student rows,
+    one per step without sampling ahead, and never past the run's last step."""
     small = SMALL | {"steps": 4, "batch_size": 2, "teacher_mix": 0.0, "max_new_tokens": 8}
     report = train_opsd(MODEL, EXAMPLES, OPSDConfig(**small | {"sample_ahead": 4}),
                         tmp_path / "ahead")
-    assert calls == [8] and len(report.losses) == 4
-    calls.clear()
-    train_opsd(MODEL, EXAMPLES, OPSDConfig(**small | {"sample_ahead": 1}), tmp_path / "each")
-    assert calls == [2, 2, 2, 2]
-    calls.clear()  # never sampled past the run's last step
-    train_opsd(MODEL, EXAMPLES, OPSDConfig(**small | {"sample_ahead": 3}), tmp_path / "three")
-    assert calls == [6, 2]
+    assert report.sample_batches == [8] and len(report.losses) == 4
+    saved = json.loads((tmp_path / "ahead" / REPORT_NAME).read_text())
+    assert saved["sample_batches"] == [8]
+    each = train_opsd(MODEL, EXAMPLES, OPSDConfig(**small | {"sample_ahead": 1}),
+                      tmp_path / "each")
+    assert each.sample_batches == [2, 2, 2, 2]
+    three = train_opsd(MODEL, EXAMPLES, OPSDConfig(**small | {"sample_ahead": 3}),
+                       tmp_path / "three")
+    assert three.sample_batches == [6, 2]
 
 
 @pytest.mark.slow
