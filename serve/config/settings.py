@@ -18,7 +18,8 @@ ALIAS_MODEL = "lucid"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LUCID_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="LUCID_", extra="ignore", frozen=True,
+                                      populate_by_name=True)
 
     var_dir: Path = Field(Path("var"), description="Runtime data: model, embedded Postgres, logs.")
     database_url: str | None = Field(

@@ -34,3 +34,11 @@ def test_nonsense_fails_at_start(monkeypatch, env):
 def test_database_url_from_plain_env(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://h/db")
     assert Settings().database_url == "postgresql://h/db"
+
+
+def test_urls_with_other_environment_names_can_also_be_given_by_field_name(monkeypatch):
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://from-env:6379/0")
+    assert Settings().broker_url == "redis://from-env:6379/0"
+    given = Settings(broker_url="redis://given:6379/1", database_url="postgresql://h/given")
+    assert (given.broker_url, given.database_url) == ("redis://given:6379/1",
+                                                      "postgresql://h/given")
