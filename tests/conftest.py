@@ -30,7 +30,9 @@ from serve.launch.broker import embedded_redis
 from serve.launch.processes import EngineProcess
 from store.embedded import embedded_postgres
 from store.migrate import migrate
+from store.runs import RunStore
 from tests.keys import ADMIN_KEY
+from tests.tenants import new_tenant
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +76,20 @@ def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def db(database_url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
         yield conn
+
+
+@pytest.fixture
+def tenant(db: psycopg.Connection) -> int:
+    """A tenant of this test's own."""
+    return new_tenant(db)
+
+
+@pytest.fixture
+def runs(database_url: str, tenant: int) -> Iterator[RunStore]:
+    """The learning-run store of this test's tenant."""
+    store = RunStore.connect(database_url, tenant)
+    yield store
+    store.close()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from typing import Any
 
 from distill.config import LearningConfig
 from distill.gate import Verdict
+from dream.generator import Generator
 from serve.config.settings import Settings
 from serve.learning.deferral import Outcome, learn_safely, record
 from serve.learning.stages import (
@@ -33,9 +34,10 @@ log = logging.getLogger(__name__)
 
 
 def run_learning(settings: Settings, run_id: int | None = None, trigger: str = "manual",
-                 task_id: str | None = None, tenant_id: int = DEFAULT_TENANT_ID
-                 ) -> dict[str, Any]:
-    """Run `run_id` (its own tenant's), or a new run of `tenant_id`."""
+                 task_id: str | None = None, tenant_id: int = DEFAULT_TENANT_ID,
+                 generator: Generator | None = None) -> dict[str, Any]:
+    """Run `run_id` (its own tenant's), or a new run of `tenant_id`. `generator`: the model the
+    dream asks, when not the one the settings name (the engine, else transformers)."""
     store = RunStore.connect(settings.database_url or "", tenant_id)
     try:
         if run_id is not None:
@@ -49,7 +51,9 @@ def run_learning(settings: Settings, run_id: int | None = None, trigger: str = "
                 store.finish(run_id, "cancelled", error=str(exc))
             return {"run_id": run_id, "status": "skipped", "reason": str(exc)}
         try:
-            metrics = _stages(settings, store, run_id, row["dry_run"])
+            run = LearningRun(settings, store, run_id, _config(settings, store, run_id),
+                              row["dry_run"], generator)
+            metrics = _stages(run)
         except Exception as exc:
             log.exception("learning run %s failed", run_id)
             store.finish(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
@@ -62,19 +66,23 @@ def run_learning(settings: Settings, run_id: int | None = None, trigger: str = "
         store.close()
 
 
-def _stages(settings: Settings, store: RunStore, run_id: int, dry_run: bool) -> dict[str, Any]:
+def _config(settings: Settings, store: RunStore, run_id: int) -> LearningConfig:
+    """The run's config (the defaults with the settings' overrides), kept on its row."""
+    config = LearningConfig.from_overrides(settings.learn_overrides)
+    store.set_config(run_id, config.to_dict())
+    return config
+
+
+def _stages(run: LearningRun) -> dict[str, Any]:
     """The stages in order; the run's metrics. With no new sessions, or sessions that taught
     nothing, it stops early and the sessions count as consumed. A dry run stops after the dream
     and consumes nothing: the sessions are there for the next run."""
-    config = LearningConfig.from_overrides(settings.learn_overrides)
-    store.set_config(run_id, config.to_dict())
-    run = LearningRun(settings, store, run_id, config, dry_run)
     collected = collect(run)
     if not collected:
-        return {"sessions": 0, "sessions_consumed": not dry_run, "promoted": False,
+        return {"sessions": 0, "sessions_consumed": not run.dry_run, "promoted": False,
                 "note": "no new sessions to learn from"}
     practice = dream(run, collected)
-    if dry_run:
+    if run.dry_run:
         return _dry_metrics(run, practice)
     if not practice.teaches():
         return {"sessions": practice.sessions, "insights": 0, "sessions_consumed": True,

@@ -44,7 +44,8 @@ T = TypeVar("T")
 @dataclass
 class LearningRun:
     """What every stage works in: the settings, the tenant's run store, this run and its config,
-    whether it is a dry run (it stops after the dream and changes no earlier insight), and when
+    whether it is a dry run (it stops after the dream and changes no earlier insight), the model
+    the dream asks (None: the engine when it answers, else transformers in this process) and when
     its stages started."""
 
     settings: Settings
@@ -52,6 +53,7 @@ class LearningRun:
     run_id: int
     config: LearningConfig
     dry_run: bool = False
+    generator: Generator | None = None
     started: float = field(default_factory=time.monotonic)
 
     def progress(self, stage: str, **progress: Any) -> None:
@@ -163,7 +165,7 @@ def dream(run: LearningRun, collected: Collected) -> Practice:
     """Dream on the sessions (insights, practice, teacher filter, replay of earlier insights),
     store what it derived, and split the kept items into training examples and gate probes."""
     run.progress("dream", sessions=len(collected.sessions), deferred=len(collected.deferred))
-    generator = _generator(run.settings)
+    generator = run.generator or _generator(run.settings)
     earlier = run.store.earlier_insights(run.run_id)
     transcripts = {**collected.transcripts,
                    **{f"{DEFERRED}{row['id']}": _retold(row) for row in collected.deferred}}
@@ -171,7 +173,7 @@ def dream(run: LearningRun, collected: Collected) -> Practice:
         result = dream_for_sessions(transcripts, generator, run.config.dream,
                                     earlier=[row["text"] for row in earlier])
     finally:
-        if isinstance(generator, EngineGenerator):
+        if generator is not run.generator and isinstance(generator, EngineGenerator):
             generator.close()
     insight_ids = _store_dream(run, result, earlier)
     return practice_of(len(collected.sessions), result, insight_ids)

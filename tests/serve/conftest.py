@@ -31,9 +31,9 @@ def http(database_url, engine, tmp_path):
 
 @pytest.fixture
 def learning_settings(database_url, broker_url, tmp_path) -> Settings:
-    # broker_url is read under its environment names only: set it on the built settings.
-    return Settings(database_url=database_url, var_dir=tmp_path, model="base-model"
-                    ).model_copy(update={"broker_url": broker_url})
+    """Served as "base-model" (the fake engine's name), with no model folder to train."""
+    return Settings(database_url=database_url, broker_url=broker_url, var_dir=tmp_path,
+                    model_name="base-model")
 
 
 @pytest.fixture
@@ -54,5 +54,5 @@ def tenant_admin(learning_http) -> dict[str, str]:
 
 
 @pytest.fixture
-def worker(learning_settings, monkeypatch) -> InProcessWorker:
-    return InProcessWorker(learning_settings, monkeypatch)
+def worker(learning_settings) -> InProcessWorker:
+    return InProcessWorker(learning_settings)

@@ -1,8 +1,8 @@
 """The `lucid` command against a running API replica (real engine and PostgreSQL): operator
 commands print what the admin API says and exit with codes a script can test. `lucid worker`'s
 beat switch is checked on the command it would exec, without a broker. `lucid learn --dry-run`
-runs fast: against the in-process app (fake engine, real PostgreSQL and broker) and its
-in-process worker."""
+runs against the same replica, its run taken off the real broker by the in-process worker (the
+dream's model stood in by the scripted generator)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import threading
-from types import SimpleNamespace
+import uuid
 
 import httpx
 import openai
@@ -20,7 +20,6 @@ from openai import OpenAI
 from typer.testing import CliRunner
 
 from serve import cli
-from serve.cli import client as cli_client
 from serve.config.settings import Settings
 from serve.launch.processes import worker_command
 from tests.conftest import free_port
@@ -118,32 +117,33 @@ def test_keys_are_created_listed_and_revoked_and_a_missing_key_says_what_to_do(a
     assert keyless.returncode == 1 and "LUCID_API_KEY" in keyless.stdout
 
 
-def test_learn_dry_run_follows_the_run_and_prints_what_each_session_taught(
-        learning_http, tenant_admin, worker, monkeypatch):
-    said = learning_http.post("/v1/chat/completions", headers=tenant_admin, json={
-        "model": "lucid", "messages": [{"role": "user", "content":
-                                        "Hi! My tortoise's name is Pebble and he is 12."}]})
+@pytest.mark.slow
+def test_learn_dry_run_follows_the_run_and_prints_what_each_session_taught(api, worker):
+    made = httpx.post(f"{api.url}/admin/keys", headers=api.auth, timeout=60, json={
+        "tenant": f"cli-{uuid.uuid4().hex[:8]}", "scopes": ["chat", "admin"]})
+    assert made.status_code == 201, made.text
+    key = made.json()["key"]
+    with OpenAI(base_url=f"{api.url}/v1", api_key=key, max_retries=0, timeout=120) as tenant:
+        said = tenant.chat.completions.with_raw_response.create(
+            model="lucid", max_tokens=8, messages=[{
+                "role": "user", "content": "Hi! My tortoise's name is Pebble and he is 12."}])
     session = said.headers["x-session-id"]
-    # The command's HTTP calls go to the in-process app (which takes no timeout), with the
-    # tenant's key.
-    def request(method: str, url: str, timeout: float, **kwargs) -> httpx.Response:
-        return learning_http.request(method, url, **kwargs)
-
-    monkeypatch.setattr(cli_client, "httpx", SimpleNamespace(
-        request=request, TransportError=httpx.TransportError))
-    monkeypatch.setenv("LUCID_URL", "http://testserver")
-    monkeypatch.setenv("LUCID_API_KEY", tenant_admin["Authorization"].removeprefix("Bearer "))
     ran: list[dict] = []
-    worker_thread = threading.Thread(target=lambda: ran.append(worker.run(timeout_s=15)))
+    worker_thread = threading.Thread(target=lambda: ran.append(worker.run(timeout_s=60)))
     worker_thread.start()
     try:
-        shown = CliRunner().invoke(cli.app, ["learn", "--dry-run"])
+        shown = subprocess.run(
+            [sys.executable, "-m", "serve.cli", "learn", "--dry-run"], capture_output=True,
+            text=True, timeout=120, env={**os.environ, "LUCID_URL": api.url,
+                                         "LUCID_API_KEY": key, "COLUMNS": "200"})
     finally:
         worker_thread.join(90)
-    assert ran and ran[0]["status"] == "succeeded", (ran, shown.output, shown.exception)
-    assert shown.exit_code == 0, shown.output
-    run = learning_http.get(f"/admin/runs/{ran[0]['run_id']}", headers=tenant_admin).json()
+    assert ran and ran[0]["status"] == "succeeded", (ran, shown.stdout, shown.stderr)
+    assert shown.returncode == 0, (shown.stdout, shown.stderr)
+    run = httpx.get(f"{api.url}/admin/runs/{ran[0]['run_id']}", timeout=60,
+                    headers={"Authorization": f"Bearer {key}"}).json()
     assert run["dry_run"] is True and run["status"] == "succeeded"
-    assert f"started dry run {run['id']}" in shown.output
-    assert f"session {session}" in shown.output and "Pebble" in shown.output
-    assert "    ? " in shown.output  # its practice questions
+    output = shown.stdout
+    assert f"started dry run {run['id']}" in output
+    assert f"session {session}" in output and "Pebble" in output
+    assert "    ? " in output  # its practice questions

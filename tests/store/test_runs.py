@@ -10,19 +10,7 @@ import psycopg
 import pytest
 
 from store.runs import RunBusy, RunStore
-
-
-@pytest.fixture
-def tenant(db) -> int:
-    return db.execute("INSERT INTO tenants (name) VALUES (%s) RETURNING id",
-                      (f"runs-{uuid.uuid4().hex[:8]}",)).fetchone()["id"]
-
-
-@pytest.fixture
-def runs(database_url, tenant):
-    store = RunStore.connect(database_url, tenant)
-    yield store
-    store.close()
+from tests.tenants import new_tenant
 
 
 def add_session(db, tenant: int, learn: bool = True) -> uuid.UUID:
@@ -122,8 +110,7 @@ def test_a_session_erased_while_its_run_trains_is_noticed_before_promotion(db, r
 
 
 def test_a_run_takes_only_its_own_tenants_sessions(db, database_url, runs, tenant):
-    other = db.execute("INSERT INTO tenants (name) VALUES (%s) RETURNING id",
-                       (f"runs-{uuid.uuid4().hex[:8]}",)).fetchone()["id"]
+    other = new_tenant(db)
     mine, theirs = add_session(db, tenant), add_session(db, other)
     run = runs.create()
     assert [s["id"] for s in runs.take_sessions(run, 100)] == [mine]

@@ -15,16 +15,7 @@ import pytest
 
 from store.db import open_pool
 from store.sessions import SessionStore, TurnRecord
-
-
-def new_tenant(db) -> int:
-    return db.execute("INSERT INTO tenants (name) VALUES (%s) RETURNING id",
-                      (f"sessions-{uuid.uuid4().hex[:8]}",)).fetchone()["id"]
-
-
-@pytest.fixture
-def tenant(db) -> int:
-    return new_tenant(db)
+from tests.tenants import new_tenant
 
 
 @pytest.fixture

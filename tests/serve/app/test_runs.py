@@ -61,7 +61,7 @@ def test_a_run_without_a_body_is_not_dry(learning_http, tenant_admin, broker_url
     assert started.status_code == 202, started.text
     run = started.json()
     assert run["dry_run"] is False
-    assert take_task(broker_url, run["task_id"]) == {"run_id": run["id"]}
+    assert take_task(broker_url, run["task_id"]) == (run["task_id"], {"run_id": run["id"]})
 
 
 @pytest.mark.parametrize("body, param, code", [

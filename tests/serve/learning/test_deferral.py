@@ -24,19 +24,10 @@ from tests.dream.test_pipeline import run as dream_run
 SCORES = {"heldout_accuracy": 0.5, "regression_accuracy": 0.8, "perplexity": 20.0}
 
 
-@pytest.fixture
-def store(database_url, db):
-    tenant = db.execute("INSERT INTO tenants (name) VALUES (%s) RETURNING id",
-                        (f"defer-{uuid.uuid4().hex[:8]}",)).fetchone()["id"]
-    runs = RunStore.connect(database_url, tenant)
-    yield runs
-    runs.close()
-
-
-def session(db, store: RunStore) -> uuid.UUID:
+def session(db, runs: RunStore) -> uuid.UUID:
     sid = uuid.uuid4()
     db.execute("INSERT INTO sessions (id, tenant_id, public_id) VALUES (%s, %s, %s)",
-               (sid, store.tenant_id, str(sid)))
+               (sid, runs.tenant_id, str(sid)))
     return sid
 
 
@@ -54,13 +45,13 @@ def verdict(passed: bool, reasons: list[str], changed_beside: str | None = None)
                    list(kinds))
 
 
-def learning_run(store: RunStore, tmp_path, **gate) -> LearningRun:
+def learning_run(runs: RunStore, tmp_path, **gate) -> LearningRun:
     config = LearningConfig.from_overrides({"gate": gate})
-    return LearningRun(Settings(var_dir=tmp_path), store, store.create(), config)
+    return LearningRun(Settings(var_dir=tmp_path), runs, runs.create(), config)
 
 
-def test_a_refusal_for_damage_trains_again_without_the_statements_it_points_at(store, tmp_path):
-    run = learning_run(store, tmp_path)
+def test_a_refusal_for_damage_trains_again_without_the_statements_it_points_at(runs, tmp_path):
+    run = learning_run(runs, tmp_path)
     practice = practice_of(2, dream_run(SESSIONS), {})
     refused = verdict(False, ["neighbours: neighbour answers unchanged 50% < 95%"], CAPITAL)
     first = Outcome(practice, candidate("v1"), refused, 0)
@@ -84,8 +75,8 @@ def test_a_refusal_for_damage_trains_again_without_the_statements_it_points_at(s
     (["neighbours: neighbour answers unchanged 50% < 95%"], None, 1),  # points at no statement
     (["neighbours: neighbour answers unchanged 50% < 95%"], CAPITAL, 0),  # no retries
 ])
-def test_no_second_training_when_it_cannot_help(store, tmp_path, reasons, beside, retries):
-    run = learning_run(store, tmp_path, retries=retries)
+def test_no_second_training_when_it_cannot_help(runs, tmp_path, reasons, beside, retries):
+    run = learning_run(runs, tmp_path, retries=retries)
     practice = practice_of(2, dream_run(SESSIONS), {})
     first = Outcome(practice, candidate("v1"), verdict(False, reasons, beside), 0)
 
@@ -96,16 +87,16 @@ def test_no_second_training_when_it_cannot_help(store, tmp_path, reasons, beside
 
 
 def test_deferred_statements_are_stored_tried_again_and_rejected_after_the_last_night(
-        store, db, tmp_path):
-    run = learning_run(store, tmp_path, deferral_nights=2)
-    sid = session(db, store)
-    [row] = store.replace_insights(run.run_id, sid, [{"kind": "fact",
+        runs, db, tmp_path):
+    run = learning_run(runs, tmp_path, deferral_nights=2)
+    sid = session(db, runs)
+    [row] = runs.replace_insights(run.run_id, sid, [{"kind": "fact",
                                                       "text": render([CAPITAL, PET])}])
     result = dream_run({str(sid): SESSIONS["w"]})
     practice = practice_of(1, result, {str(sid): row})
     held = {CAPITAL: ["What is the capital of Spain? 'Madrid.' -> 'Lunden.'"]}
     record(run, practice, Outcome(practice, candidate("v2"), verdict(True, []), 0, held, 2))
-    [deferred] = store.deferred_insights()
+    [deferred] = runs.deferred_insights()
     assert deferred["text"] == render([CAPITAL]) and deferred["attempts"] == 1
     active = db.execute("SELECT text FROM insights WHERE session_id = %s AND status = 'active'",
                         (sid,)).fetchall()
@@ -116,7 +107,7 @@ def test_deferred_statements_are_stored_tried_again_and_rejected_after_the_last_
 
     # The next night reads it again like a session; still damaging: tried one night more, and
     # with deferral_nights=2 that was the last: rejected, the reason kept.
-    night = learning_run(store, tmp_path, deferral_nights=2)
+    night = learning_run(runs, tmp_path, deferral_nights=2)
     key = f"{DEFERRED}{deferred['id']}"
     again = dream_run({key: [{"role": "user", "content": CAPITAL}]})
     tried = practice_of(0, again, {key: deferred["id"]})
@@ -124,17 +115,17 @@ def test_deferred_statements_are_stored_tried_again_and_rejected_after_the_last_
     status = db.execute("SELECT status, attempts FROM insights WHERE id = %s",
                         (deferred["id"],)).fetchone()
     assert status == {"status": "rejected", "attempts": 2}
-    assert store.deferred_insights() == []
+    assert runs.deferred_insights() == []
 
 
-def test_a_deferred_statement_learned_later_becomes_active(store, db, tmp_path):
-    run = learning_run(store, tmp_path)
-    sid = session(db, store)
-    [row] = store.replace_insights(run.run_id, sid, [{"kind": "fact", "text": render([CAPITAL])}])
-    deferred = store.defer(row, render([CAPITAL]), None, "changed answers")
+def test_a_deferred_statement_learned_later_becomes_active(runs, db, tmp_path):
+    run = learning_run(runs, tmp_path)
+    sid = session(db, runs)
+    [row] = runs.replace_insights(run.run_id, sid, [{"kind": "fact", "text": render([CAPITAL])}])
+    deferred = runs.defer(row, render([CAPITAL]), None, "changed answers")
     assert db.execute("SELECT status FROM insights WHERE id = %s", (row,)).fetchone() == \
         {"status": "retired"}
-    night = learning_run(store, tmp_path)
+    night = learning_run(runs, tmp_path)
     key = f"{DEFERRED}{deferred}"
     tried = practice_of(0, dream_run({key: [{"role": "user", "content": CAPITAL}]}),
                         {key: deferred})
@@ -144,18 +135,18 @@ def test_a_deferred_statement_learned_later_becomes_active(store, db, tmp_path):
     assert learned == {"status": "active", "run_id": night.run_id, "reason": None}
 
 
-def test_a_night_reads_deferred_insights_again_under_their_own_rows(store, db, tmp_path):
+def test_a_night_reads_deferred_insights_again_under_their_own_rows(runs, db, tmp_path):
     """The next night's dream reads a deferred insight like a session (`_retold`), stores no
     new insight for it, and points its practice at the deferred row."""
     from serve.learning.stages import _retold, _store_dream
 
-    run = learning_run(store, tmp_path)
-    sid = session(db, store)
-    [row] = store.replace_insights(run.run_id, sid, [{"kind": "fact", "text": render([CAPITAL])}])
-    deferred = store.defer(row, render([CAPITAL]), None, "changed answers")
-    [listed] = store.deferred_insights()
+    run = learning_run(runs, tmp_path)
+    sid = session(db, runs)
+    [row] = runs.replace_insights(run.run_id, sid, [{"kind": "fact", "text": render([CAPITAL])}])
+    deferred = runs.defer(row, render([CAPITAL]), None, "changed answers")
+    [listed] = runs.deferred_insights()
     assert listed["id"] == deferred and _retold(listed) == [{"role": "user", "content": CAPITAL}]
-    night = learning_run(store, tmp_path)
+    night = learning_run(runs, tmp_path)
     key = f"{DEFERRED}{deferred}"
     result = dream_run({key: _retold(listed)})
     assert result.insights[key].statements == [CAPITAL]

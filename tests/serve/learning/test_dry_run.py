@@ -1,5 +1,6 @@
 """A dry run on a real PostgreSQL (the dream's model stood in by the scripted generator of
-tests/dream; training made to fail loudly if it were reached): it reads the sessions and dreams,
+tests/dream; no model folder, so a run that reached the training would fail): it reads the
+sessions and dreams,
 stores the run's insights and practice items, and ends succeeded without training, promoting,
 consuming a session or retiring what an earlier run taught. The next run takes the same sessions
 and never replays the dry run's insights. The admin API's side is tests/serve/app/test_runs.py."""
@@ -9,43 +10,15 @@ from __future__ import annotations
 import uuid
 
 import orjson
-import pytest
 
 from serve.config.settings import Settings
-from serve.learning import run as learning
-from serve.learning import stages
 from serve.learning.run import run_learning
-from store.runs import RunStore
 from tests.dream.conftest import ScriptedGenerator
 
 PET = "Hi! My tortoise's name is Pebble and he is 12."
 MOVED = "sorry, I meant Rotterdam, not Amsterdam. We live in Rotterdam now."
 EARLIER = ("What the user told you in an earlier conversation:\n"
            "- The user lives in Amsterdam.")
-
-
-@pytest.fixture
-def tenant(db) -> int:
-    return db.execute("INSERT INTO tenants (name) VALUES (%s) RETURNING id",
-                      (f"dry-{uuid.uuid4().hex[:8]}",)).fetchone()["id"]
-
-
-@pytest.fixture
-def store(database_url, tenant):
-    runs = RunStore.connect(database_url, tenant)
-    yield runs
-    runs.close()
-
-
-@pytest.fixture(autouse=True)
-def no_training(monkeypatch):
-    """The dream on the scripted generator; reaching the training is a failure of its own."""
-    monkeypatch.setattr(stages, "_generator", lambda settings: ScriptedGenerator())
-
-    def trained(*args, **kwargs):
-        raise AssertionError("the run reached distill")
-
-    monkeypatch.setattr(learning, "distill", trained)
 
 
 def said(db, tenant: int, *texts: str) -> uuid.UUID:
@@ -66,22 +39,25 @@ def said(db, tenant: int, *texts: str) -> uuid.UUID:
     return sid
 
 
-def settings(database_url: str, tmp_path) -> Settings:
-    return Settings(database_url=database_url, var_dir=tmp_path)
+def learn(database_url: str, tmp_path, **run) -> dict:
+    """A learning run whose dream asks the scripted generator, in a var dir with no model."""
+    settings = Settings(database_url=database_url, var_dir=tmp_path)
+    assert not settings.default_model_dir.exists()
+    return run_learning(settings, generator=ScriptedGenerator(), **run)
 
 
 def test_a_dry_run_stores_what_the_sessions_teach_and_changes_nothing_else(
-        database_url, db, store, tenant, tmp_path):
+        database_url, db, runs, tenant, tmp_path):
     pets, moved = said(db, tenant, PET), said(db, tenant, MOVED)
-    earlier_run = store.create()
-    [earlier] = store.replace_insights(earlier_run, moved, [{"kind": "fact", "text": EARLIER}])
-    store.finish(earlier_run, "succeeded", {"sessions_consumed": False})
+    earlier_run = runs.create()
+    [earlier] = runs.replace_insights(earlier_run, moved, [{"kind": "fact", "text": EARLIER}])
+    runs.finish(earlier_run, "succeeded", {"sessions_consumed": False})
 
-    run_id = store.create(dry_run=True)
-    result = run_learning(settings(database_url, tmp_path), run_id=run_id)
+    run_id = runs.create(dry_run=True)
+    result = learn(database_url, tmp_path, run_id=run_id)
 
     assert result["status"] == "succeeded", result
-    row = store.get(run_id)
+    row = runs.get(run_id)
     assert (row["status"], row["dry_run"], row["stage"]) == ("succeeded", True, "dream")
     metrics = row["metrics"]
     assert metrics["sessions"] == 2 and metrics["insights"] == 2, metrics
@@ -108,26 +84,29 @@ def test_a_dry_run_stores_what_the_sessions_teach_and_changes_nothing_else(
                       (earlier,)).fetchone() == {"status": "active", "replaced_by": None}
 
     # The sessions are there for the next run, which never replays what the dry run derived.
-    assert tenant in store.tenants_to_learn()
-    nxt = store.create()
-    assert {s["id"] for s in store.take_sessions(nxt, 100)} == {pets, moved}
-    assert [r["id"] for r in store.earlier_insights(nxt)] == [earlier]
+    assert tenant in runs.tenants_to_learn()
+    nxt = runs.create()
+    assert {s["id"] for s in runs.take_sessions(nxt, 100)} == {pets, moved}
+    assert [r["id"] for r in runs.earlier_insights(nxt)] == [earlier]
 
 
-def test_a_dry_run_of_sessions_that_teach_nothing_consumes_none(database_url, db, store,
+def test_a_dry_run_of_sessions_that_teach_nothing_consumes_none(database_url, db, runs,
                                                                  tmp_path):
-    chat = said(db, store.tenant_id, "Hello, how are you?", "Bye.")
-    run_id = store.create(dry_run=True)
-    result = run_learning(settings(database_url, tmp_path), run_id=run_id)
+    chat = said(db, runs.tenant_id, "Hello, how are you?", "Bye.")
+    run_id = runs.create(dry_run=True)
+    result = learn(database_url, tmp_path, run_id=run_id)
     assert result["status"] == "succeeded", result
-    row = store.get(run_id)
+    row = runs.get(run_id)
     assert row["metrics"]["insights"] == 0 and row["metrics"]["sessions_consumed"] is False
-    assert [s["id"] for s in store.take_sessions(store.create(), 100)] == [chat]
+    assert [s["id"] for s in runs.take_sessions(runs.create(), 100)] == [chat]
 
 
-def test_a_run_that_is_not_dry_goes_on_to_train(database_url, db, store, tmp_path):
-    """The same sessions without the dry-run flag reach the training (here: its stand-in)."""
-    said(db, store.tenant_id, PET)
-    result = run_learning(settings(database_url, tmp_path), tenant_id=store.tenant_id)
-    assert result["status"] == "failed" and "reached distill" in result["error"]
-    assert store.get(result["run_id"])["dry_run"] is False
+def test_a_run_that_is_not_dry_goes_on_to_train(database_url, db, runs, tmp_path):
+    """The same sessions without the dry-run flag go on to the training, which fails here on
+    the missing model folder."""
+    said(db, runs.tenant_id, PET)
+    result = learn(database_url, tmp_path, tenant_id=runs.tenant_id)
+    assert result["status"] == "failed", result
+    row = runs.get(result["run_id"])
+    assert (row["dry_run"], row["stage"]) == (False, "distill"), row
+    assert "SmolLM2" in row["error"], row["error"]

@@ -2,7 +2,8 @@
 `openai` client, a run started through the admin API and executed by a real Celery worker over a
 real Redis, dreaming on the real vLLM, OPSD on the real model, the gate, promotion and hot swap;
 then questions in other words, in fresh sessions with no context. The tests in this module run in
-order and share the taught sessions: a worker killed mid-training first, then the next run. They
+order and share the taught sessions: a dry run first, then a worker killed mid-training, then the
+next run. They
 work in a tenant of their own, so the run learns only what was taught here, and another tenant
 is shown not to be served it.
 """
@@ -164,8 +165,8 @@ def before(client, learner):
             "france": "paris" in general_answers[0].lower()}
 
 
-def start_run(url: str) -> dict:
-    response = ADMIN.post(f"{url}/admin/runs")
+def start_run(url: str, **body) -> dict:
+    response = ADMIN.post(f"{url}/admin/runs", json=body or None)
     assert response.status_code == 202, response.text
     return response.json()
 
@@ -193,6 +194,33 @@ def published(settings_var: Path) -> set[str]:
     if not root.exists():
         return set()
     return {p.name for p in root.iterdir() if not p.name.startswith(".")}
+
+
+def test_a_dry_run_shows_what_was_taught_and_trains_nothing(learner, before, learn_env,
+                                                            base_settings):
+    """The real worker dreams on the real engine, lists each session's insights, and leaves
+    the sessions for the next run: nothing trained, published, promoted or consumed."""
+    worker = Worker(learn_env, base_settings)
+    worker.start()
+    try:
+        worker.wait_ready()
+        before_dirs = published(base_settings.var_dir)
+        run = start_run(learner.url, dry_run=True)
+        assert run["dry_run"] is True
+        run, seen = wait_for(learner.url, run["id"],
+                             lambda r: r["status"] in ("failed", "succeeded", "cancelled"))
+    finally:
+        worker.stop()
+    assert run["status"] == "succeeded", (run, worker.log_tail(60))
+    assert run["stage"] == "dream" and "distill" not in {stage for stage, _ in seen}, seen
+    metrics = run["metrics"]
+    assert metrics["promoted"] is False and metrics["sessions_consumed"] is False, metrics
+    assert metrics["insights"] >= len(TEACH) - 2, metrics
+    taught = ADMIN.get(f"{learner.url}/admin/runs/{run['id']}/insights").json()["data"]
+    texts = json.dumps(taught)
+    assert all(name in texts for name in ("Pemberton", "Grindlewick", "Quenmarsh")), taught
+    assert ADMIN.get(f"{learner.url}/admin/adapters").json()["data"] == []
+    assert published(base_settings.var_dir) == before_dirs
 
 
 def test_a_worker_killed_mid_training_leaves_nothing_promoted(learner, before, learn_env,
@@ -245,8 +273,8 @@ def test_the_next_run_succeeds_is_promoted_and_rollback_restores_the_base(
     assert metrics["teacher_passes"] <= metrics["train_steps"], metrics
 
     runs = ADMIN.get(f"{learner.url}/admin/runs").json()["data"]
-    killed = [r for r in runs if r["id"] < run["id"]]
-    assert killed and all(r["status"] == "failed" for r in killed), killed
+    earlier = {r["dry_run"]: r["status"] for r in runs if r["id"] < run["id"]}
+    assert earlier == {True: "succeeded", False: "failed"}, runs  # the killed run failed
 
     adapters = ADMIN.get(f"{learner.url}/admin/adapters").json()
     active = adapters["active"]

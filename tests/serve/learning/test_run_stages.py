@@ -6,17 +6,9 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from distill.config import LearningConfig
 from serve.config.settings import Settings
 from serve.learning.run import run_learning
-
-
-@pytest.fixture
-def tenant(db) -> int:
-    return db.execute("INSERT INTO tenants (name) VALUES (%s) RETURNING id",
-                      (f"stages-{uuid.uuid4().hex[:8]}",)).fetchone()["id"]
 
 
 def settings(database_url: str, tmp_path, overrides: dict) -> Settings:

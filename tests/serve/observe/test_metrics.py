@@ -18,6 +18,7 @@ from store.runs import AsyncRunStore
 from tests.keys import ADMIN_KEY, app_client
 from tests.serve.adapter_files import published
 from tests.serve.fake_engine import FakeEngine
+from tests.tenants import new_tenant
 
 CHAT = "/v1/chat/completions"
 USER = [{"role": "user", "content": "hello there"}]  # the fake answers "echo: hello there"
@@ -187,8 +188,7 @@ def test_learning_metrics_reflect_the_runs_and_the_gate_in_the_database(http, db
 def test_a_dry_run_is_not_the_last_learning_success(http, db):
     """A dry run trains nothing: an alert on `lucid_learning_last_success_timestamp_seconds`
     must still fire when only dry runs succeed."""
-    tenant = db.execute("INSERT INTO tenants (name) VALUES (%s) RETURNING id",
-                        (f"m-{uuid.uuid4().hex[:8]}",)).fetchone()["id"]
+    tenant = new_tenant(db)
     for dry_run, finished_ago in ((False, 3600), (True, 0)):
         db.execute("INSERT INTO learning_runs (tenant_id, status, dry_run, started_at,"
                    " finished_at) VALUES (%s, 'succeeded', %s, now() - interval '2 hours',"
