@@ -3,10 +3,15 @@ the way people write (typos, fragments, corrections in a later session, role-pla
 through the reader; the statements it leaves active (after the poisoning guard) are scored for
 recall, precision, old values kept after a correction, non-assertions learned and negations kept.
 
-    .venv/bin/python bench/reading.py [--reader rules|model] [--show-failures] [--json PATH]
+    .venv/bin/python bench/reading.py [--reader rules|model] [--engine-url URL] [--show-failures]
+                                      [--json PATH]
 
-The rules reader is `dream.memory.remember` when that module exists, else `derive_insight` on each
-session, concatenated. Values match whole words, ignoring case and punctuation. No engine needed.
+The rules reader is `dream.memory.remember` (no engine needed; about a second). The model reader
+(`dream.reading` with `reader = "model"`: the served model through structured outputs, checked
+against the user's words, the rules where its output is unusable) reads each session on vLLM
+(`--engine-url`, else one is started here with the default model); its sessions' statements then
+update one memory in order, as the rules' do. Values match whole words, ignoring case and
+punctuation.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from dream.config import DreamConfig  # noqa: E402
 from dream.guard import screen  # noqa: E402
-from dream.insights import derive_insight  # noqa: E402
+from dream.memory import Memory, remember  # noqa: E402
+from dream.reading import read_statements  # noqa: E402
 from dream.textnorm import contains_phrase  # noqa: E402
 
 DATA = Path(__file__).with_name("data") / "reading.jsonl"
@@ -59,14 +67,6 @@ class Result:
                 or self.true_statements < len(self.active) or not self.negation_kept)
 
 
-class NoGenerator:
-    """The rules reader never calls the model (`DreamConfig.insight_summary` is off)."""
-
-    def chat(self, conversations: list[Any], *, n: int = 1, temperature: float = 0.0,
-             max_tokens: int = 128, seed: int | None = None) -> list[list[str]]:
-        raise RuntimeError("the rules reader must not call a model")
-
-
 def load_cases(path: Path) -> list[dict[str, Any]]:
     cases = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     for case in cases:
@@ -84,36 +84,27 @@ def transcript(turns: list[str]) -> list[dict[str, str]]:
     return messages
 
 
-def rules_reader() -> tuple[Reader, str]:
-    """The rules reader and a line saying which implementation it is."""
-    try:
-        from dream.memory import remember
-    except ImportError:
-        return _per_session, "derive_insight per session, concatenated (no dream.memory yet)"
+def _guarded(statements: list[str]) -> tuple[list[str], list[str]]:
+    """(active, held): the statements the poisoning guard lets through, and those it holds."""
+    return ([s for s in statements if screen(s) is None],
+            [s for s in statements if screen(s) is not None])
+
+
+def rules_reader(sessions: list[list[dict[str, str]]]) -> tuple[list[str], list[str]]:
+    return _guarded([statement for statement, _ in remember(sessions)])
+
+
+def model_reader(generator: Any, counts: Counter) -> Reader:
+    """The model reader over a case's sessions, counting its fallbacks and drops."""
+    config = DreamConfig(reader="model")
 
     def read(sessions: list[list[dict[str, str]]]) -> tuple[list[str], list[str]]:
-        statements = [statement for statement, _ in remember(sessions)]
-        return ([s for s in statements if screen(s) is None],
-                [s for s in statements if screen(s) is not None])
-    return read, "dream.memory.remember (guarded by dream.guard.screen)"
-
-
-def _per_session(sessions: list[list[dict[str, str]]]) -> tuple[list[str], list[str]]:
-    active: list[str] = []
-    held: list[dict[str, str]] = []
-    for session in sessions:
-        insight = derive_insight(session, NoGenerator(), DreamConfig(), held)
-        active += insight.statements if insight else []
-    return active, [h["text"] for h in held]
-
-
-def model_reader() -> str:
-    """Why this bench runs no model reader: it needs an engine, which a bench run lacks."""
-    try:
-        import dream.readers  # noqa: F401
-    except ImportError:
-        return "not available without an engine (no dream.readers module)"
-    return "dream.readers exists but needs an engine; not run by this bench"
+        memory = Memory()
+        for session in sessions:
+            for statement, kind in read_statements(session, generator, config, counts).pairs:
+                memory.learn(statement, kind)
+        return _guarded([statement for statement, _ in memory.pairs()])
+    return read
 
 
 def score(case: dict[str, Any], active: list[str], held: list[str]) -> Result:
@@ -195,20 +186,28 @@ def print_failures(results: list[Result]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reader", choices=("rules", "model"), default="rules")
+    parser.add_argument("--engine-url", help="a running vLLM for --reader model "
+                                             "(default: start one with the default model)")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument("--json", type=Path, help="save the numbers here")
     args = parser.parse_args()
-    if args.reader == "model":
-        print(f"reader model: {model_reader()}")
-        return 2
-    reader, source = rules_reader()
     cases = load_cases(args.data)
-    results = [score(case, *reader([transcript(s) for s in case["sessions"]])) for case in cases]
+    counts: Counter = Counter()
+    if args.reader == "model":
+        with _engine(args.engine_url) as generator:
+            reader = model_reader(generator, counts)
+            results = [score(case, *reader([transcript(s) for s in case["sessions"]]))
+                       for case in cases]
+        source = f"dream.reading, reader model on {generator.model} ({dict(counts)})"
+    else:
+        source = "dream.memory.remember (guarded by dream.guard.screen)"
+        results = [score(case, *rules_reader([transcript(s) for s in case["sessions"]]))
+                   for case in cases]
     overall = summarize(results)
     categories = {c: summarize([r for r in results if r.case["category"] == c])
                   for c in CATEGORIES}
-    print(f"reader rules: {source}\ndata: {args.data} ({len(cases)} cases)\n")
+    print(f"reader {args.reader}: {source}\ndata: {args.data} ({len(cases)} cases)\n")
     print_table(overall, categories)
     checks = check_targets(overall)
     print("\ntargets:")
@@ -219,9 +218,36 @@ def main() -> int:
         print_failures(results)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"reader": "rules", "source": source, "overall": overall,
+        args.json.write_text(json.dumps({"reader": args.reader, "source": source,
+                                         "reading": dict(counts), "overall": overall,
                                          "categories": categories, "targets": checks}, indent=2))
     return 0
+
+
+@contextmanager
+def _engine(url: str | None) -> Iterator[Any]:
+    """An EngineGenerator on `url`, or on a vLLM started here (stopped after)."""
+    from serve.config.settings import Settings
+    from serve.engine.generator import EngineGenerator
+    from serve.engine.model_size import parameter_count
+    from serve.launch.processes import EngineProcess
+
+    settings = Settings()
+    engine = None
+    if not url:
+        out = ROOT / "var" / "bench"
+        out.mkdir(parents=True, exist_ok=True)
+        engine = EngineProcess(settings, 8191, out / "vllm-reading.log")
+        engine.start()
+        engine.wait_ready(settings.engine_start_timeout_s)
+        url = engine.url
+    try:
+        with EngineGenerator(url, settings.base_model_id,
+                             parameters=parameter_count(settings.model_path)) as generator:
+            yield generator
+    finally:
+        if engine is not None:
+            engine.stop()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,9 @@ class StrictConfig:
         return cls(**data)
 
 
+READERS = ("rules", "model", "auto")
+
+
 @dataclass(frozen=True)
 class DreamConfig(StrictConfig):
     """How much practice one night writes per insight, and how strictly it is filtered."""
@@ -103,6 +106,16 @@ class DreamConfig(StrictConfig):
     """Sessions dreamed at once (1..32). Each sends its model requests on its own, so the engine
     batches several sessions' requests together instead of idling between one session's steps;
     the result is the same in any order (each session is seeded by its id)."""
+    reader: str = "auto"
+    """Who reads what a session asserted (`dream.reading`): "rules" (written rules: for small
+    models, which cannot be trusted to summarise), "model" (the served model through the
+    engine's structured outputs, every statement checked against the user's words; the rules
+    when its output is unusable) or "auto" (the model when it has at least
+    `model_reader_min_params` parameters and the engine can hold it to a schema, else the
+    rules)."""
+    model_reader_min_params: int = 3_000_000_000
+    """The smallest model "auto" lets read sessions (>= 1). SmolLM2-135M fills the schema with
+    values the user never gave; readers of 7B and more are what the model path is for."""
     seed: int = 0
     """Seed for sampling and every random choice, so a night can be replayed exactly."""
 
@@ -121,6 +134,7 @@ class DreamConfig(StrictConfig):
             "neighbour_probes_per_statement": (0, 16), "max_neighbour_probes": (0, 1000),
             "max_statements": (1, 200), "max_statement_chars": (20, 5000),
             "near_duplicate_jaccard": (0.1, 1.0), "parallel_sessions": (1, 32),
+            "model_reader_min_params": (1, 10**15),
         }
         for f in fields(self):
             value = getattr(self, f.name)
@@ -132,5 +146,7 @@ class DreamConfig(StrictConfig):
                     raise TypeError(f"{f.name} must be an int, got {value!r}")
                 if not isinstance(value, int | float) or not low <= value <= high:
                     raise ValueError(f"{f.name} must be in [{low}, {high}], got {value!r}")
+        if self.reader not in READERS:
+            raise ValueError(f"reader must be one of {', '.join(READERS)}, got {self.reader!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise TypeError(f"seed must be an int, got {self.seed!r}")

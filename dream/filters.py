@@ -24,7 +24,8 @@ from dream.practice import PracticeItem, anchors
 from dream.textnorm import content_tokens, jaccard, normalize, numbers_in, tokens
 
 # Kinds most worth holding out first: rewordings test generalisation beyond the trained text.
-_HOLDOUT_PREFERENCE = {"paraphrase": 0, "variant": 1, "recall": 2, "derived": 3, "task": 4}
+_HOLDOUT_PREFERENCE = {"paraphrase": 0, "variant": 1, "recall": 2, "derived": 3,
+                       "reader_question": 3, "task": 4}
 
 
 def _prompt_text(item: PracticeItem) -> str:

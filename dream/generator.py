@@ -83,6 +83,8 @@ class HFGenerator:
             dtype = getattr(torch, dtype)
         self.model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype).to(device)
         self.model.eval()
+        self.parameters = sum(p.numel() for p in self.model.parameters())
+        """The model's size (what `DreamConfig.reader = "auto"` weighs)."""
 
     def _generate(self, texts: Sequence[str], n: int, temperature: float,
                   max_tokens: int) -> list[list[str]]:

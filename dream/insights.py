@@ -100,6 +100,9 @@ class Insight:
     statements: list[str]
     kinds: list[str] = field(default_factory=list)
     summary: str | None = None
+    questions: list[tuple[str, str]] = field(default_factory=list)
+    """(question, answer) the model reader wrote about the statements, answers checked against
+    the user's words (`dream.reading`); the rules reader writes none."""
 
 
 def strip_markers(sentence: str) -> str:
@@ -323,7 +326,10 @@ def _summarize(statements: list[str], generator: Generator, config: DreamConfig)
 
 def derive_insight(transcript: list[dict[str, Any]], generator: Generator,
                    config: DreamConfig | None = None,
-                   held: list[dict[str, str]] | None = None) -> Insight | None:
+                   held: list[dict[str, str]] | None = None,
+                   read: list[tuple[str, str]] | None = None,
+                   questions: Callable[[list[str]], list[tuple[str, str]]] | None = None
+                   ) -> Insight | None:
     """The session's insight, or None when the user stated nothing worth learning.
 
     Why the user's words and not a model summary: the teacher is the same small model, and a
@@ -338,12 +344,15 @@ def derive_insight(transcript: list[dict[str, Any]], generator: Generator,
     `config.insight_summary` is set and it passes `summary_is_consistent`.
 
     Statements the poisoning guard (`dream.guard.screen`) holds back are left out and appended
-    to `held` as {"text", "kind", "reason"}, for review.
+    to `held` as {"text", "kind", "reason"}, for review. `read`: the (statement, kind) pairs
+    when another reader has read the session (`dream.reading`), else the rules read it here;
+    `questions` gives that reader's questions about the statements kept.
     """
     config = config or DreamConfig()
+    if read is None:
+        read = extract_statements(transcript, config.max_statement_chars, config.max_statements)
     pairs = []
-    for statement, kind in extract_statements(transcript, config.max_statement_chars,
-                                              config.max_statements):
+    for statement, kind in read:
         reason = screen(statement)
         if reason is None:
             pairs.append((statement, kind))
@@ -354,4 +363,5 @@ def derive_insight(transcript: list[dict[str, Any]], generator: Generator,
     statements, kinds = [s for s, _ in pairs], [k for _, k in pairs]
     summary = _summarize(statements, generator, config) if config.insight_summary else None
     kind = kinds[0] if len(set(kinds)) == 1 else "mixed"
-    return Insight(render(statements, summary), kind, statements, kinds, summary)
+    return Insight(render(statements, summary), kind, statements, kinds, summary,
+                   questions(statements) if questions else [])

@@ -26,6 +26,7 @@ from dream.generator import Generator
 from dream.insights import Insight, derive_insight, insight_from_text
 from dream.neighbours import plan
 from dream.practice import PracticeItem, dream_practice
+from dream.reading import read_statements
 from dream.redact import redact, redact_content, redact_transcript
 from dream.textnorm import normalize
 
@@ -44,6 +45,8 @@ class DreamResult:
     """Private values replaced, by kind (email, phone, card, iban, ip, secret)."""
     quarantined: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     """Statements the poisoning guard held back, by session: {"text", "kind", "reason"}."""
+    reading: Counter = field(default_factory=Counter)
+    """Which reader read the sessions, its fallbacks and what it dropped (`dream.reading`)."""
 
     def statements(self) -> list[str]:
         """Every statement of tonight's insights, in session order."""
@@ -79,20 +82,24 @@ class DreamResult:
             "drop_reasons": dict(Counter(i.drop_reason for i in self.items if i.drop_reason)),
             "redacted": dict(self.redacted),
             "quarantined": sum(len(v) for v in self.quarantined.values()),
+            "reading": dict(self.reading),
             "seconds": round(self.seconds, 1),
         }
 
 
 def dream_session(session_id: str, transcript: list[dict[str, Any]], generator: Generator,
                   config: DreamConfig, insight_index: int = 0, redacted: Counter | None = None,
-                  held: list[dict[str, str]] | None = None
+                  held: list[dict[str, str]] | None = None, reading: Counter | None = None
                   ) -> tuple[Insight | None, list[PracticeItem]]:
     """Insight and filtered, split practice items for one session (no replay). The transcript
-    is redacted first; what was replaced is counted into `redacted`, and statements the
-    poisoning guard holds back go to `held`."""
+    is redacted first; what was replaced is counted into `redacted`, how it was read into
+    `reading`, and statements the poisoning guard holds back go to `held`."""
     # Seeded by session id, not by position: a session dreams the same whatever else ran.
     rng = random.Random(f"{config.seed}:{session_id}")
-    insight = derive_insight(redact_transcript(transcript, redacted), generator, config, held)
+    redacted_transcript = redact_transcript(transcript, redacted)
+    read = read_statements(redacted_transcript, generator, config, reading)
+    insight = derive_insight(redacted_transcript, generator, config, held, read.pairs,
+                             read.questions_for)
     if insight is None:
         return None, []
     items = dedupe(dream_practice(insight, generator, config, rng),
@@ -132,18 +139,28 @@ def _check_replay(items: list[PracticeItem], generator: Generator, config: Dream
         filter_by_teacher(group, insight_from_text(context), generator, config)
 
 
+@dataclass
+class _Dreamt:
+    """One session's dream: its insight and items, what was redacted, what the guard held and
+    how it was read."""
+
+    session_id: str
+    insight: Insight | None = None
+    items: list[PracticeItem] = field(default_factory=list)
+    redacted: Counter = field(default_factory=Counter)
+    held: list[dict[str, str]] = field(default_factory=list)
+    reading: Counter = field(default_factory=Counter)
+
+
 def _dream_each(transcripts: dict[str, list[dict[str, Any]]], generator: Generator,
-                config: DreamConfig) -> list[tuple[str, Insight | None, list[PracticeItem],
-                                                   Counter, list[dict[str, str]]]]:
-    """Every session dreamed, `config.parallel_sessions` at once, in session-id order: its id,
-    insight, items, what was redacted and what the guard held."""
-    def one(session_id: str) -> tuple[str, Insight | None, list[PracticeItem], Counter,
-                                      list[dict[str, str]]]:
-        found: Counter = Counter()
-        held: list[dict[str, str]] = []
-        insight, items = dream_session(session_id, transcripts[session_id], generator, config,
-                                       redacted=found, held=held)
-        return session_id, insight, items, found, held
+                config: DreamConfig) -> list[_Dreamt]:
+    """Every session dreamed, `config.parallel_sessions` at once, in session-id order."""
+    def one(session_id: str) -> _Dreamt:
+        done = _Dreamt(session_id)
+        done.insight, done.items = dream_session(session_id, transcripts[session_id], generator,
+                                                 config, redacted=done.redacted,
+                                                 held=done.held, reading=done.reading)
+        return done
 
     ids = sorted(transcripts)
     if config.parallel_sessions <= 1 or len(ids) <= 1 or not getattr(generator, "concurrent",
@@ -168,23 +185,25 @@ def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: 
     skipped: dict[str, str] = {}
     items: list[PracticeItem] = []
     redacted: Counter = Counter()
+    reading: Counter = Counter()
     quarantined: dict[str, list[dict[str, str]]] = {}
-    for session_id, insight, session_items, found, held in _dream_each(transcripts, generator,
-                                                                       config):
-        redacted.update(found)
-        if held:
-            quarantined[session_id] = held
-            log.warning("dream %s: %d statements quarantined for review", session_id, len(held))
+    for done in _dream_each(transcripts, generator, config):
+        session_id, insight = done.session_id, done.insight
+        redacted.update(done.redacted)
+        reading.update(done.reading)
+        if done.held:
+            quarantined[session_id] = done.held
+            log.warning("dream %s: %d statements quarantined for review", session_id,
+                        len(done.held))
         if insight is None:
             skipped[session_id] = "no user statements of fact, correction or preference"
             continue
-        for item in session_items:
+        for item in done.items:
             item.insight_index = len(insights)
         insights[session_id] = insight
-        items += session_items
+        items += done.items
         log.info("dream %s: %d statements, %d items, %d kept", session_id,
-                 len(insight.statements), len(session_items),
-                 sum(1 for i in session_items if i.kept))
+                 len(insight.statements), len(done.items), sum(1 for i in done.items if i.kept))
     prompts = general_prompts if general_prompts is not None else load_general_prompts()
     items = mix_replay(items, _replay_pool(earlier, generator, config), prompts, config,
                        random.Random(config.seed))
@@ -193,7 +212,7 @@ def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: 
     for item in items:
         _scrub(item, redacted)
     return DreamResult(insights, items, skipped, time.monotonic() - started, redacted,
-                       quarantined)
+                       quarantined, reading)
 
 
 def anchor_items(insights: dict[str, Insight], items: list[PracticeItem],

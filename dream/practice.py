@@ -323,6 +323,19 @@ def _model_question_items(insight: Insight, generator: Generator,
     return items
 
 
+def _reader_question_items(insight: Insight, config: DreamConfig,
+                           rng: random.Random) -> list[PracticeItem]:
+    """The model reader's questions about the statements, each with its checked answer, and
+    variants of them."""
+    items = []
+    for question, answer in insight.questions:
+        checker = {"type": "contains_any", "values": [answer]}
+        items.append(PracticeItem("reader_question", _user(question), answer, checker))
+        items += [PracticeItem("variant", _user(_variant(question, rng)), answer, checker)
+                  for _ in range(config.variants)]
+    return items
+
+
 def dream_practice(insight: Insight, generator: Generator, config: DreamConfig,
                    rng: random.Random) -> list[PracticeItem]:
     """Practice items for one insight, with the context set, capped across kinds."""
@@ -334,6 +347,7 @@ def dream_practice(insight: Insight, generator: Generator, config: DreamConfig,
     items += _preference_items(insight, config, rng)
     items += _paraphrase_items(derived, generator, config, rng)
     items += _model_question_items(insight, generator, config)
+    items += _reader_question_items(insight, config, rng)
     kept = [i for i in items
             if sum(len(m["content"]) for m in i.prompt) <= config.max_prompt_chars]
     for item in kept:

@@ -22,18 +22,22 @@ class EngineGenerator:
     vLLM batches concurrent requests itself, so a thread pool of blocking clients is all the
     client-side parallelism needed; `n` is sent as is (vLLM samples n choices in one request).
     Safe to call from several threads (the dream dreams sessions side by side): every request
-    carries its own seed, and at most `concurrency` are in flight.
+    carries its own seed, and at most `concurrency` are in flight. `structured` holds replies to
+    a JSON schema (vLLM's structured outputs), for `dream.model_reader`; `parameters` is the
+    served model's size when the caller knows it (`serve.engine.model_size`).
     """
 
     concurrent = True
 
     def __init__(self, base_url: str, model: str, concurrency: int = 8, timeout_s: float = 300.0,
                  retries: int = 2, api_key: str | None = None, backoff_s: float = 0.5,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 parameters: int | None = None) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
         self.url = engine_root(base_url) + CHAT_PATH
         self.model, self.concurrency, self.retries = model, concurrency, retries
+        self.parameters = parameters
         self.backoff_s = backoff_s
         headers = {"content-type": "application/json"}
         if api_key:
@@ -52,13 +56,16 @@ class EngineGenerator:
         self.close()
 
     def _one(self, messages: Conversation, n: int, temperature: float, max_tokens: int,
-             seed: int | None) -> list[str]:
+             seed: int | None, schema: dict[str, Any] | None = None) -> list[str]:
         if temperature == 0 and n > 1:  # greedy choices are identical; some servers reject n>1
-            return self._one(messages, 1, temperature, max_tokens, seed) * n
+            return self._one(messages, 1, temperature, max_tokens, seed, schema) * n
         body: dict[str, Any] = {"model": self.model, "messages": messages, "n": n,
                                 "temperature": temperature, "max_tokens": max_tokens}
         if seed is not None:
             body["seed"] = seed
+        if schema is not None:
+            body["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": "reply", "schema": schema, "strict": True}}
         payload = orjson.dumps(body)
         for attempt in range(self.retries + 1):
             try:
@@ -81,6 +88,17 @@ class EngineGenerator:
 
     def chat(self, conversations: list[Conversation], *, n: int = 1, temperature: float = 0.0,
              max_tokens: int = 128, seed: int | None = None) -> list[list[str]]:
+        return self._many(conversations, n, temperature, max_tokens, seed, None)
+
+    def structured(self, conversations: list[Conversation], schema: dict[str, Any], *,
+                   max_tokens: int = 512, seed: int | None = None) -> list[str]:
+        """One greedy reply per conversation, held by the engine to the JSON `schema`."""
+        return [replies[0] for replies in self._many(conversations, 1, 0.0, max_tokens, seed,
+                                                      schema)]
+
+    def _many(self, conversations: list[Conversation], n: int, temperature: float,
+              max_tokens: int, seed: int | None, schema: dict[str, Any] | None
+              ) -> list[list[str]]:
         if not conversations:
             return []
         workers = min(self.concurrency, len(conversations))
@@ -88,6 +106,6 @@ class EngineGenerator:
             # Distinct seeds per conversation keep runs reproducible without every request
             # drawing the same random stream.
             futures = [pool.submit(self._one, conv, n, temperature, max_tokens,
-                                   None if seed is None else seed + i)
+                                   None if seed is None else seed + i, schema)
                        for i, conv in enumerate(conversations)]
             return [f.result() for f in futures]

@@ -29,6 +29,7 @@ from dream.pipeline import DreamResult, dream_for_sessions
 from serve.api.errors import AdapterAlreadyLoaded, APIError
 from serve.config.settings import Settings
 from serve.engine.generator import EngineGenerator
+from serve.engine.model_size import parameter_count
 from serve.engine.sync import SyncEngine
 from store.adapter_folders import publish, sweep
 from store.adapters import AdapterStore
@@ -125,7 +126,8 @@ def _generator(settings: Settings) -> Generator:
     if settings.engine_url:
         with SyncEngine(settings.engine_url) as engine:
             if engine.healthy():
-                return EngineGenerator(settings.engine_url, settings.base_model_id)
+                return EngineGenerator(settings.engine_url, settings.base_model_id,
+                                       parameters=parameter_count(settings.model_path))
     return HFGenerator(settings.model_path)
 
 

@@ -81,3 +81,16 @@ def test_base_url_forms():
         assert EngineGenerator(url, "m").url == "http://e:1/v1/chat/completions"
     with pytest.raises(ValueError):
         EngineGenerator("http://e:1", "m", concurrency=0)
+
+
+def test_structured_replies_ask_the_engine_for_the_schema_and_are_greedy():
+    engine = FakeEngine()
+    schema = {"type": "object", "properties": {"statements": {"type": "array"}}}
+    with generator(engine, parameters=7) as g:
+        out = g.structured([[{"role": "user", "content": "q"}]], schema, max_tokens=64, seed=1)
+        assert g.parameters == 7
+    assert out == ["q#0"]
+    [body] = engine.bodies
+    assert body["response_format"] == {"type": "json_schema", "json_schema": {
+        "name": "reply", "schema": schema, "strict": True}}
+    assert (body["temperature"], body["n"], body["max_tokens"], body["seed"]) == (0.0, 1, 64, 1)
