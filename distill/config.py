@@ -229,6 +229,10 @@ class GateConfig(StrictConfig):
     later nights (0..3)."""
     deferral_nights: int = 3
     """Nights a deferred statement is tried before it is rejected for review (1..30)."""
+    refused_nights: int = 3
+    """Runs the gate wholly refuses that may take a session (1..30): after the last, the
+    session is no longer taken and that run's insights from it are rejected for review, so a
+    session that cannot be learned does not hold every later night back."""
     max_new_tokens: int = 48
     """Length of each evaluated answer (>= 1)."""
     dtype: str = "float32"
@@ -245,8 +249,9 @@ class GateConfig(StrictConfig):
             raise ValueError("max_new_tokens must be at least 1")
         if not 0 <= self.retries <= 3:
             raise ValueError(f"retries must be within [0, 3], got {self.retries}")
-        if not 1 <= self.deferral_nights <= 30:
-            raise ValueError(f"deferral_nights must be within [1, 30], got {self.deferral_nights}")
+        for name in ("deferral_nights", "refused_nights"):
+            if not 1 <= getattr(self, name) <= 30:
+                raise ValueError(f"{name} must be within [1, 30], got {getattr(self, name)}")
 
 
 @dataclass

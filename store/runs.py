@@ -47,6 +47,14 @@ SELECT
 """
 
 
+def _refusals(session: str) -> str:
+    """SQL: how many finished runs whose candidate the gate refused took the session whose id
+    is the column `session`."""
+    return ("(SELECT count(*) FROM run_sessions rr JOIN learning_runs r ON r.id = rr.run_id"
+            f" WHERE rr.session_id = {session} AND r.status = 'succeeded' AND NOT r.dry_run"
+            " AND r.metrics->>'gate_passed' = 'false')")
+
+
 class RunBusy(Exception):
     """Another run of this tenant holds the lock."""
 
@@ -146,10 +154,12 @@ class RunStore:
 
     # -- inputs and lineage -----------------------------------------------------------------
 
-    def take_sessions(self, run_id: int, limit: int) -> list[dict]:
+    def take_sessions(self, run_id: int, limit: int, max_refusals: int | None = None
+                      ) -> list[dict]:
         """Sessions to learn from, recorded as this run's lineage: not opted out, and not consumed
         by a succeeded run (learned into a gated adapter, or found to teach nothing; sessions of
-        a run whose candidate the gate rejected are tried again). Idempotent on resume."""
+        a run whose candidate the gate refused are tried again, until `max_refusals` refused
+        runs have taken them: see `give_up`). Idempotent on resume."""
         with self.conn.transaction():
             self.conn.execute(
                 "INSERT INTO run_sessions (run_id, session_id)"
@@ -157,13 +167,28 @@ class RunStore:
                 " AND NOT EXISTS (SELECT 1 FROM run_sessions rs JOIN learning_runs r"
                 "   ON r.id = rs.run_id WHERE rs.session_id = s.id AND r.status = 'succeeded'"
                 "   AND coalesce((r.metrics->>'sessions_consumed')::boolean, false))"
+                f" AND {_refusals('s.id')} < %s"
                 " AND NOT EXISTS (SELECT 1 FROM run_sessions rs WHERE rs.run_id = %s)"
                 " ORDER BY s.created_at LIMIT %s ON CONFLICT DO NOTHING",
-                (run_id, self.tenant_id, run_id, limit))
+                (run_id, self.tenant_id, max_refusals or 2**31 - 1, run_id, limit))
             return self.conn.execute(
                 "SELECT s.id, s.public_id FROM run_sessions rs JOIN sessions s"
                 " ON s.id = rs.session_id WHERE rs.run_id = %s ORDER BY s.created_at",
                 (run_id,)).fetchall()
+
+    def give_up(self, run_id: int, nights: int, reason: str) -> list[str]:
+        """After run `run_id`'s candidate was refused: its sessions that `nights` refused runs
+        (this one included) have now taken are not taken again, and this run's active insights
+        from them are rejected with `reason`, for an operator to review (and release). The
+        public ids of the sessions given up."""
+        rows = self.conn.execute(
+            "UPDATE insights i SET status = 'rejected', reason = %s FROM sessions s"
+            " WHERE s.id = i.session_id AND s.tenant_id = %s AND i.run_id = %s"
+            " AND i.status = 'active' AND i.session_id IN (SELECT rs.session_id FROM"
+            f"  run_sessions rs WHERE rs.run_id = %s AND {_refusals('rs.session_id')} + 1 >= %s)"
+            " RETURNING s.public_id",
+            (reason, self.tenant_id, run_id, run_id, nights)).fetchall()
+        return sorted({r["public_id"] for r in rows})
 
     def erased_during(self, run_id: int, taken: int) -> int:
         """How many of the `taken` sessions this run took have been erased since (erasure

@@ -8,6 +8,10 @@ relation. The run trains again without them (`dream.narrowing`), their anchors s
 insights with the changed answers as the reason; later nights read them again like a session,
 with their own anchors, and after `GateConfig.deferral_nights` nights that could not learn them
 they are rejected for an operator to review (`GET /admin/insights?status=deferred|rejected`).
+
+A run the gate refuses as a whole leaves its sessions for the next night; after
+`GateConfig.refused_nights` such runs a session is given up (`give_up`), so one that cannot be
+learned does not hold every later night back.
 """
 
 from __future__ import annotations
@@ -89,3 +93,17 @@ def record(run: LearningRun, tried: Practice, outcome: Outcome) -> None:
         elif left:
             run.store.defer(row, render(left), render(learned) if learned else None,
                             reason or "changed answers it must keep")
+
+
+def give_up(run: LearningRun, verdict: Verdict) -> list[str]:
+    """After a refused run: the sessions that `refused_nights` refused runs have now taken are
+    given up, their insights of this run rejected with the gate's reasons (an operator may
+    release them). Their public ids."""
+    nights = run.config.gate.refused_nights
+    reason = (f"refused by the gate on {nights} night{'s' if nights > 1 else ''}: "
+              + "; ".join(verdict.reasons))[:2000]
+    given_up = run.store.give_up(run.run_id, nights, reason)
+    if given_up:
+        log.warning("run %s: gave up %d sessions after %d refused nights", run.run_id,
+                    len(given_up), nights)
+    return given_up

@@ -16,7 +16,7 @@ from distill.config import LearningConfig
 from distill.gate import Verdict
 from dream.generator import Generator
 from serve.config.settings import Settings
-from serve.learning.deferral import Outcome, learn_safely, record
+from serve.learning.deferral import Outcome, give_up, learn_safely, record
 from serve.learning.stages import (
     Candidate,
     LearningRun,
@@ -95,7 +95,8 @@ def _stages(run: LearningRun) -> dict[str, Any]:
     promoted = promote(run, outcome.candidate, outcome.verdict, outcome.erased)
     if promoted:
         record(run, practice, outcome)
-    return _metrics(run, outcome, promoted)
+    given_up = [] if outcome.verdict.passed else give_up(run, outcome.verdict)
+    return {**_metrics(run, outcome, promoted), "sessions_given_up": given_up}
 
 
 def _dry_metrics(run: LearningRun, practice: Practice) -> dict[str, Any]:

@@ -148,7 +148,8 @@ def _preload(settings: Settings, name: str, path: Path) -> None:
 def collect(run: LearningRun) -> Collected:
     """Take the sessions to learn from (recorded as this run's lineage) and their transcripts."""
     run.progress("collect")
-    sessions = run.store.take_sessions(run.run_id, run.settings.learn_max_sessions)
+    sessions = run.store.take_sessions(run.run_id, run.settings.learn_max_sessions,
+                                       run.config.gate.refused_nights)
     transcripts = {str(s["id"]): transcript(run.store.transcript(s["id"])) for s in sessions}
     return Collected(sessions, transcripts, run.store.deferred_insights())
 

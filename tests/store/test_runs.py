@@ -86,6 +86,46 @@ def test_sessions_of_a_rejected_candidate_are_tried_again(db, runs, tenant):
     assert [s["id"] for s in runs.take_sessions(second, 100)] == [sid]
 
 
+def refused_run(runs: RunStore, max_refusals: int, dry_run: bool = False,
+                insights: bool = False) -> tuple[int, list]:
+    """A run that took what it may, stored an insight per session when asked, and whose
+    candidate the gate refused; its id and the sessions it took."""
+    run = runs.create(dry_run=dry_run)
+    runs.claim(run, None)
+    taken = [s["id"] for s in runs.take_sessions(run, 100, max_refusals)]
+    for sid in taken if insights else []:
+        runs.replace_insights(run, sid, [{"kind": "fact", "text": f"- The user said {sid}."}])
+    return run, taken
+
+
+def test_a_session_refused_on_as_many_nights_as_allowed_is_given_up(db, runs, tenant):
+    old = add_session(db, tenant)
+    refused = {"sessions_consumed": False, "gate_passed": False}
+    for _ in range(2):  # two refused nights; a dry run in between does not count
+        run, taken = refused_run(runs, 3)
+        assert taken == [old]
+        assert runs.give_up(run, 3, "refused") == []
+        runs.finish(run, "succeeded", refused)
+        runs.release()
+        dry, _ = refused_run(runs, 3, dry_run=True)
+        runs.finish(dry, "succeeded", {"sessions_consumed": False})
+        runs.release()
+    new = add_session(db, tenant)
+    third, taken = refused_run(runs, 3, insights=True)
+    assert taken == [old, new]
+    assert runs.give_up(third, 3, "refused by the gate on 3 nights: held-out gain") == [
+        str(old)]
+    rows = db.execute("SELECT session_id, status, reason FROM insights WHERE run_id = %s",
+                      (third,)).fetchall()
+    assert {r["session_id"]: (r["status"], r["reason"]) for r in rows} == {
+        old: ("rejected", "refused by the gate on 3 nights: held-out gain"),
+        new: ("active", None)}
+    runs.finish(third, "succeeded", refused)
+    runs.release()
+    fourth, taken = refused_run(runs, 3)
+    assert taken == [new]  # the given-up session is no longer taken
+
+
 def test_progress_and_config_are_visible_to_readers(database_url, runs):
     run = runs.create()
     runs.claim(run, "t")

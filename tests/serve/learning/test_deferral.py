@@ -15,7 +15,7 @@ from distill.gate import Verdict
 from distill.trainer import TrainReport
 from dream.insights import render
 from serve.config.settings import Settings
-from serve.learning.deferral import Outcome, learn_safely, record
+from serve.learning.deferral import Outcome, give_up, learn_safely, record
 from serve.learning.stages import DEFERRED, Candidate, LearningRun, practice_of
 from store.runs import RunStore
 from tests.dream.test_narrowing import CAPITAL, PET, SESSIONS
@@ -158,3 +158,21 @@ def test_a_night_reads_deferred_insights_again_under_their_own_rows(runs, db, tm
                          " AND kind NOT LIKE 'anchor%%' AND kind <> 'general'",
                          (night.run_id,)).fetchall()
     assert [r["insight_id"] for r in pointed] == [deferred]
+
+
+def test_a_session_wholly_refused_on_its_last_night_is_given_up_with_the_gates_reasons(
+        runs, db, tmp_path):
+    sid = session(db, runs)
+    refused = verdict(False, ["learning: held-out accuracy gain +0.05 < 0.10"])
+    first = learning_run(runs, tmp_path, refused_nights=2)
+    runs.take_sessions(first.run_id, 100, 2)
+    assert give_up(first, refused) == []  # one night refused: tried again
+    runs.finish(first.run_id, "succeeded", {"gate_passed": False, "sessions_consumed": False})
+    second = learning_run(runs, tmp_path, refused_nights=2)
+    assert [s["id"] for s in runs.take_sessions(second.run_id, 100, 2)] == [sid]
+    runs.replace_insights(second.run_id, sid, [{"kind": "fact", "text": render([PET])}])
+    assert give_up(second, refused) == [str(sid)]
+    row = db.execute("SELECT status, reason FROM insights WHERE run_id = %s",
+                     (second.run_id,)).fetchone()
+    assert row == {"status": "rejected", "reason": "refused by the gate on 2 nights: held-out "
+                                                   "accuracy gain +0.05 < 0.10"}
