@@ -86,6 +86,10 @@ class DreamConfig(StrictConfig):
     it is, so learning the statement leaves them alone (0..32)."""
     anchor_fraction: float = 0.5
     """At most this many anchors, as a share of new training items (0..4)."""
+    model_neighbours: int = 4
+    """General-knowledge questions of the same kind the model is asked to write per statement
+    (0..16), kept when they ask about a name the statement does not mention
+    (`dream.model_neighbours`); they are used after the shipped set's neighbours."""
     neighbour_probes_per_statement: int = 2
     """Further such questions per statement held out for the gate's locality check, never
     trained on (0..16)."""
@@ -131,7 +135,8 @@ class DreamConfig(StrictConfig):
             "heldout_fraction": (0.0, 0.9), "replay_fraction": (0.0, 4.0),
             "general_fraction": (0.0, 4.0), "max_prompt_chars": (50, 100_000),
             "anchors_per_statement": (0, 32), "anchor_fraction": (0.0, 4.0),
-            "neighbour_probes_per_statement": (0, 16), "max_neighbour_probes": (0, 1000),
+            "neighbour_probes_per_statement": (0, 16), "model_neighbours": (0, 16),
+            "max_neighbour_probes": (0, 1000),
             "max_statements": (1, 200), "max_statement_chars": (20, 5000),
             "near_duplicate_jaccard": (0.1, 1.0), "parallel_sessions": (1, 32),
             "model_reader_min_params": (1, 10**15),

@@ -7,7 +7,8 @@ questions about other subjects (the same relation: "What is the capital of Franc
 capital of Veloria is Marenport"), and the other relations of the same kind of subject are asked
 about the statement's own names (the same subject: "What currency is used in Veloria?"). A run
 trains on some of them as anchors, answered by the model as it is, and holds others out for the
-gate's locality check; a question is never both.
+gate's locality check; a question is never both. Statements the set has nothing for get the
+model's own questions of the same kind (`dream.model_neighbours`).
 """
 
 from __future__ import annotations
@@ -105,18 +106,20 @@ def neighbours_of(statement: str, rng: random.Random) -> list[Neighbour]:
 
 
 def plan(statements: list[str], anchors_per_statement: int, probes_per_statement: int,
-         rng: random.Random, taken: set[str] | None = None
+         rng: random.Random, taken: set[str] | None = None,
+         written: dict[str, list[Neighbour]] | None = None
          ) -> tuple[list[Neighbour], list[Neighbour]]:
     """(anchors to train on, probes to hold out) for a run's statements: up to the given number
     per statement, no question twice, and none of `taken` (normalised questions already in the
-    run, such as its practice prompts)."""
+    run, such as its practice prompts). `written`: further neighbours by statement (the model's
+    own, `dream.model_neighbours`), used after the shipped set's."""
     seen = set(taken or ())
     anchors: list[Neighbour] = []
     probes: list[Neighbour] = []
     for statement in dict.fromkeys(statements):
         mine = 0
         held = 0
-        for neighbour in neighbours_of(statement, rng):
+        for neighbour in neighbours_of(statement, rng) + (written or {}).get(statement, []):
             key = normalize(neighbour.question)
             if key in seen:
                 continue

@@ -24,6 +24,7 @@ from dream.datasets import load_general_prompts
 from dream.filters import dedupe, filter_by_teacher, mix_replay, split_heldout
 from dream.generator import Generator
 from dream.insights import Insight, derive_insight, insight_from_text
+from dream.model_neighbours import model_neighbours
 from dream.neighbours import plan
 from dream.practice import PracticeItem, dream_practice
 from dream.reading import read_statements
@@ -208,7 +209,8 @@ def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: 
     items = mix_replay(items, _replay_pool(earlier, generator, config), prompts, config,
                        random.Random(config.seed))
     _check_replay(items, generator, config)
-    items += anchor_items(insights, items, config, random.Random(f"{config.seed}:anchors"))
+    items += anchor_items(insights, items, config, random.Random(f"{config.seed}:anchors"),
+                          generator)
     for item in items:
         _scrub(item, redacted)
     return DreamResult(insights, items, skipped, time.monotonic() - started, redacted,
@@ -216,17 +218,21 @@ def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: 
 
 
 def anchor_items(insights: dict[str, Insight], items: list[PracticeItem],
-                 config: DreamConfig, rng: random.Random) -> list[PracticeItem]:
+                 config: DreamConfig, rng: random.Random,
+                 generator: Generator | None = None) -> list[PracticeItem]:
     """Anchors to train on and neighbour questions to hold out, beside tonight's statements
-    (`dream.neighbours.plan`); none when nothing new is trained. Anchors have no context, so the
-    teacher is the model as it is; their count is capped by `anchor_fraction` of new items."""
+    (`dream.neighbours.plan`, with the questions `generator` writes for statements the shipped
+    set lacks, `dream.model_neighbours`); none when nothing new is trained. Anchors have no
+    context, so the teacher is the model as it is; their count is capped by `anchor_fraction`
+    of new items."""
     fresh = sum(1 for i in items if i.kept and i.split == "train" and i.origin == "dream")
     if fresh == 0:
         return []
     statements = [s for insight in insights.values() for s in insight.statements]
     taken = {normalize(i.question) for i in items}
+    written = model_neighbours(statements, generator, config) if generator else {}
     anchors, probes = plan(statements, config.anchors_per_statement,
-                           config.neighbour_probes_per_statement, rng, taken)
+                           config.neighbour_probes_per_statement, rng, taken, written)
     anchors = anchors[:round(config.anchor_fraction * fresh)]
     probes = probes[:config.max_neighbour_probes]
     return [*(PracticeItem("anchor", [{"role": "user", "content": n.question}], None, None,
