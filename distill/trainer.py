@@ -7,6 +7,7 @@ prompt) on those same tokens. Call `train_opsd(base_model, examples, OPSDConfig(
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -20,6 +21,8 @@ from distill.opsd_step import OPSDStep
 from distill.stopping import LEARNED, STEP_LIMIT, Stopping
 from distill.student import PracticeExample, TrainingRun, teacher_messages
 from dream.checkers import check, values_of
+
+log = logging.getLogger(__name__)
 
 __all__ = ["REPORT_NAME", "PracticeExample", "TrainReport", "teacher_messages", "train_opsd",
            "train_sft"]
@@ -110,6 +113,10 @@ def _train(method: str, make_loss: Callable[[TrainingRun], Callable[[TrainingRun
             on_step(step, total, losses[-1])
         if stopping.due(step, total):
             stopping.record(step, _answered(run, stopping.pick()))
+            log.info("step %d of %d: %.0f%% of the practice questions answered, weakest fact "
+                     "%.0f%%, loss %s", step, total, 100 * (stopping.share() or 0),
+                     100 * (stopping.weakest_fact() or 0),
+                     "flat" if stopping.flat(losses) else "still falling")
             if stopping.stop(losses):
                 stopped = LEARNED
                 break

@@ -117,6 +117,9 @@ class DreamConfig(StrictConfig):
     when its output is unusable) or "auto" (the model when it has at least
     `model_reader_min_params` parameters and the engine can hold it to a schema, else the
     rules)."""
+    reader_max_tokens: int = 1024
+    """Longest reply of the model reader (64..8192); a reply cut short is not JSON, and the
+    rules read that session instead."""
     model_reader_min_params: int = 3_000_000_000
     """The smallest model "auto" lets read sessions (>= 1). SmolLM2-135M fills the schema with
     values the user never gave; readers of 7B and more are what the model path is for."""
@@ -139,7 +142,7 @@ class DreamConfig(StrictConfig):
             "max_neighbour_probes": (0, 1000),
             "max_statements": (1, 200), "max_statement_chars": (20, 5000),
             "near_duplicate_jaccard": (0.1, 1.0), "parallel_sessions": (1, 32),
-            "model_reader_min_params": (1, 10**15),
+            "model_reader_min_params": (1, 10**15), "reader_max_tokens": (64, 8192),
         }
         for f in fields(self):
             value = getattr(self, f.name)

@@ -79,7 +79,8 @@ def _by_model(transcript: list[dict[str, Any]], generator: Generator, config: Dr
         return None
     dropped: Counter = Counter()
     try:
-        found = model_reader.read(transcript, generator, dropped, seed=config.seed)
+        found = model_reader.read(transcript, generator, dropped, config.reader_max_tokens,
+                                  config.seed)
     except model_reader.Unusable:
         counts["fallback: unusable output"] += 1
         return None
