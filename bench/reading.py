@@ -20,8 +20,10 @@ import argparse
 import json
 import re
 import sys
+import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,9 +47,6 @@ NEGATION = re.compile(r"n'?t\b|\b(?:not|no|never|nor|none|nothing|nobody|without
                       r"dont|doesnt|didnt|isnt|arent|wasnt|cant|wont|wouldnt|havent|hasnt)\b",
                       re.I)
 ASSISTANT_REPLY = "Okay."
-
-Reader = Callable[[list[list[dict[str, str]]]], tuple[list[str], list[str]]]
-
 
 @dataclass
 class Result:
@@ -94,17 +93,17 @@ def rules_reader(sessions: list[list[dict[str, str]]]) -> tuple[list[str], list[
     return _guarded([statement for statement, _ in remember(sessions)])
 
 
-def model_reader(generator: Any, counts: Counter) -> Reader:
-    """The model reader over a case's sessions, counting its fallbacks and drops."""
+def model_reader(generator: Any, sessions: list[list[dict[str, str]]]
+                 ) -> tuple[list[str], list[str], Counter]:
+    """The model reader over a case's sessions: (active, held) as the rules reader gives them,
+    and how it read them (fallbacks, drops)."""
     config = DreamConfig(reader="model")
-
-    def read(sessions: list[list[dict[str, str]]]) -> tuple[list[str], list[str]]:
-        memory = Memory()
-        for session in sessions:
-            for statement, kind in read_statements(session, generator, config, counts).pairs:
-                memory.learn(statement, kind)
-        return _guarded([statement for statement, _ in memory.pairs()])
-    return read
+    counts: Counter = Counter()
+    memory = Memory()
+    for session in sessions:
+        for statement, kind in read_statements(session, generator, config, counts).pairs:
+            memory.learn(statement, kind)
+    return *_guarded([statement for statement, _ in memory.pairs()]), counts
 
 
 def score(case: dict[str, Any], active: list[str], held: list[str]) -> Result:
@@ -188,6 +187,8 @@ def main() -> int:
     parser.add_argument("--reader", choices=("rules", "model"), default="rules")
     parser.add_argument("--engine-url", help="a running vLLM for --reader model "
                                              "(default: start one with the default model)")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="cases read at once by the model reader")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument("--json", type=Path, help="save the numbers here")
@@ -195,11 +196,17 @@ def main() -> int:
     cases = load_cases(args.data)
     counts: Counter = Counter()
     if args.reader == "model":
-        with _engine(args.engine_url) as generator:
-            reader = model_reader(generator, counts)
-            results = [score(case, *reader([transcript(s) for s in case["sessions"]]))
-                       for case in cases]
-        source = f"dream.reading, reader model on {generator.model} ({dict(counts)})"
+        started = time.monotonic()
+        with _engine(args.engine_url) as generator, ThreadPoolExecutor(args.concurrency) as pool:
+            # Cases side by side: the engine batches their requests.
+            read = list(pool.map(lambda case: model_reader(
+                generator, [transcript(s) for s in case["sessions"]]), cases))
+        results = [score(case, active, held)
+                   for case, (active, held, _) in zip(cases, read, strict=True)]
+        for _, _, case_counts in read:
+            counts.update(case_counts)
+        source = (f"dream.reading, reader model on {generator.model}, "
+                  f"{time.monotonic() - started:.0f} s ({dict(counts)})")
     else:
         source = "dream.memory.remember (guarded by dream.guard.screen)"
         results = [score(case, *rules_reader([transcript(s) for s in case["sessions"]]))
