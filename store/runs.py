@@ -178,17 +178,20 @@ class RunStore:
 
     def give_up(self, run_id: int, nights: int, reason: str) -> list[str]:
         """After run `run_id`'s candidate was refused: its sessions that `nights` refused runs
-        (this one included) have now taken are not taken again, and this run's active insights
-        from them are rejected with `reason`, for an operator to review (and release). The
-        public ids of the sessions given up."""
-        rows = self.conn.execute(
-            "UPDATE insights i SET status = 'rejected', reason = %s FROM sessions s"
-            " WHERE s.id = i.session_id AND s.tenant_id = %s AND i.run_id = %s"
-            " AND i.status = 'active' AND i.session_id IN (SELECT rs.session_id FROM"
-            f"  run_sessions rs WHERE rs.run_id = %s AND {_refusals('rs.session_id')} + 1 >= %s)"
-            " RETURNING s.public_id",
-            (reason, self.tenant_id, run_id, run_id, nights)).fetchall()
-        return sorted({r["public_id"] for r in rows})
+        (this one included) have now taken are not taken again, and their active insights (this
+        run's, and earlier refused runs' that would be replayed) are rejected with `reason`, for
+        an operator to review (and release). The public ids of the sessions given up."""
+        with self.conn.transaction():
+            given_up = self.conn.execute(
+                "SELECT s.id, s.public_id FROM run_sessions rs JOIN sessions s"
+                " ON s.id = rs.session_id WHERE rs.run_id = %s AND s.tenant_id = %s"
+                f" AND {_refusals('rs.session_id')} + 1 >= %s ORDER BY s.public_id",
+                (run_id, self.tenant_id, nights)).fetchall()
+            self.conn.execute(
+                "UPDATE insights i SET status = 'rejected', reason = %s FROM learning_runs r"
+                " WHERE r.id = i.run_id AND NOT r.dry_run AND i.status = 'active'"
+                " AND i.session_id = ANY(%s)", (reason, [g["id"] for g in given_up]))
+        return [g["public_id"] for g in given_up]
 
     def erased_during(self, run_id: int, taken: int) -> int:
         """How many of the `taken` sessions this run took have been erased since (erasure

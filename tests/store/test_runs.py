@@ -102,7 +102,7 @@ def test_a_session_refused_on_as_many_nights_as_allowed_is_given_up(db, runs, te
     old = add_session(db, tenant)
     refused = {"sessions_consumed": False, "gate_passed": False}
     for _ in range(2):  # two refused nights; a dry run in between does not count
-        run, taken = refused_run(runs, 3)
+        run, taken = refused_run(runs, 3, insights=True)
         assert taken == [old]
         assert runs.give_up(run, 3, "refused") == []
         runs.finish(run, "succeeded", refused)
@@ -120,6 +120,10 @@ def test_a_session_refused_on_as_many_nights_as_allowed_is_given_up(db, runs, te
     assert {r["session_id"]: (r["status"], r["reason"]) for r in rows} == {
         old: ("rejected", "refused by the gate on 3 nights: held-out gain"),
         new: ("active", None)}
+    # What the earlier refused nights derived from it is not replayed either.
+    assert {r["status"] for r in db.execute(
+        "SELECT status FROM insights WHERE session_id = %s", (old,)).fetchall()} == {"rejected"}
+    assert old not in {r["session_id"] for r in runs.earlier_insights(runs.create())}
     runs.finish(third, "succeeded", refused)
     runs.release()
     fourth, taken = refused_run(runs, 3)
