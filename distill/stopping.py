@@ -4,9 +4,13 @@ questions and its loss has flattened, instead of always taking `OPSDConfig.total
 Every `check_every` steps the student answers (greedy, no context) up to `check_size` of the
 practice examples that carry a checker, the ones not yet answered right first, then those
 checked longest ago; each keeps its latest result. The run stops once `learned_share` of them
-are answered right and, for every fact (the questions whose checkers expect the same values), at
-least `min_fact_share` of its questions; the mean loss of the last `check_every` steps fell less
-than `flat_loss` of the mean before it; and at least `OPSDConfig.steps` steps were taken.
+are answered right and, for every fact, at least `min_fact_share` of its questions; the mean loss
+of the last `check_every` steps fell less than `flat_loss` of the mean before it; and at least
+`OPSDConfig.steps` steps were taken. A fact is a set of values that at least `FACT_QUESTIONS`
+questions expect (a derived question and its rewordings); a question alone with its values (a
+recall prompt expecting every name of an insight, an arithmetic task) counts only in the overall
+share: in the learning e2e one such recall prompt, never answered, held a run at its step limit
+from step 70 (93% answered, loss flat) to 98.
 
 Why per fact: on the world benchmark set (10 facts, 179 prompts) a run stopped at 120 of 314
 steps with 90% of the checked questions answered overall, and the facts still missing were whole
@@ -20,6 +24,8 @@ from statistics import fmean
 
 from distill.config import OPSDConfig
 
+FACT_QUESTIONS = 2
+"""Questions expecting the same values that make them a fact for `min_fact_share`."""
 LEARNED = "learned"
 STEP_LIMIT = "step limit"
 
@@ -60,13 +66,14 @@ class Stopping:
         return sum(self.answered.get(i, False) for i in self.examples) / len(self.examples)
 
     def weakest_fact(self) -> float | None:
-        """The lowest share of a fact's questions answered right; None when nothing is
-        checked."""
+        """The lowest share of a fact's questions answered right; None when no values are
+        expected by `FACT_QUESTIONS` questions or more."""
         by_fact: dict[tuple[str, ...], list[bool]] = {}
         for i in self.examples:
             by_fact.setdefault(self.facts.get(i, (str(i),)), []).append(
                 self.answered.get(i, False))
-        return min((sum(a) / len(a) for a in by_fact.values()), default=None)
+        return min((sum(a) / len(a) for a in by_fact.values() if len(a) >= FACT_QUESTIONS),
+                   default=None)
 
     def flat(self, losses: list[float]) -> bool:
         n = self.config.check_every
@@ -78,7 +85,7 @@ class Stopping:
     def stop(self, losses: list[float]) -> bool:
         share, weakest = self.share(), self.weakest_fact()
         return (share is not None and share >= self.config.learned_share
-                and weakest is not None and weakest >= self.config.min_fact_share
+                and (weakest is None or weakest >= self.config.min_fact_share)
                 and self.flat(losses))
 
     def unanswered(self) -> list[int]:

@@ -50,7 +50,19 @@ def test_no_fact_is_left_unlearned_because_the_others_make_up_the_share():
     assert s.unanswered() == [6, 7]
     s.record(30, {6: True})
     assert s.weakest_fact() == 0.5 and s.stop(flat)
-    # Without facts given, every question is its own fact.
-    alone = Stopping(CONFIG, [0, 1])
-    alone.record(20, {0: True, 1: False})
-    assert alone.weakest_fact() == 0.0
+    # Without facts given, every question is alone with its values: no fact, the share decides.
+    alone = Stopping(CONFIG, [0, 1, 2, 3])
+    alone.record(20, {0: True, 1: True, 2: True, 3: False})
+    assert alone.weakest_fact() is None and alone.stop(flat)
+
+
+def test_a_question_alone_with_its_values_does_not_hold_the_run():
+    """A recall prompt expecting every name of an insight, never answered: the facts' own
+    questions are answered, so the run stops."""
+    flat = [2.0] * 20
+    facts = {i: ("Marenport",) if i < 4 else ("Osprey",) for i in range(8)}
+    facts[8] = ("Marenport", "Osprey")  # "Tell me what you remember about my campaign."
+    s = Stopping(CONFIG, list(range(9)), facts)
+    s.record(20, {i: i != 8 for i in range(9)})
+    assert s.weakest_fact() == 1.0 and s.share() == 8 / 9 and s.stop(flat)
+    assert s.unanswered() == [8]
