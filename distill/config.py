@@ -223,6 +223,12 @@ class GateConfig(StrictConfig):
     `dream.neighbours`) whose answers must stay as the current model gives them (0..1)."""
     max_recap_increase: float = 0.0
     """How much the share of general answers in the teacher's recap form may rise (0..1)."""
+    max_earlier_lost: float = 0.2
+    """Share of the earlier nights' facts the serving adapter answers that the candidate may no
+    longer answer (`distill.retention`; 0..1)."""
+    earlier_questions: int = 24
+    """Earlier nights' held-out questions the gate asks, sampled across their insights (0..200;
+    0 turns the retention check off)."""
     retries: int = 1
     """When the gate refuses for changed answers, train again this many times at most without
     the statements the changes point at (`serve.learning.deferral`), which are then deferred to
@@ -242,11 +248,14 @@ class GateConfig(StrictConfig):
 
     def __post_init__(self) -> None:
         for name in ("min_learning_gain", "max_regression_drop", "max_perplexity_increase",
-                     "min_neighbours_unchanged", "max_recap_increase"):
+                     "min_neighbours_unchanged", "max_recap_increase", "max_earlier_lost"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)}")
         if self.max_new_tokens < 1:
             raise ValueError("max_new_tokens must be at least 1")
+        if not 0 <= self.earlier_questions <= 200:
+            raise ValueError(f"earlier_questions must be within [0, 200], got "
+                             f"{self.earlier_questions}")
         if not 0 <= self.retries <= 3:
             raise ValueError(f"retries must be within [0, 3], got {self.retries}")
         for name in ("deferral_nights", "refused_nights"):

@@ -5,7 +5,9 @@ accuracy on this run's held-out practice questions asked WITHOUT context (learni
 the shipped general regression set, perplexity on a shipped general text (forgetting), and the
 share of general answers in the teacher's recap form. It compares their answers to the run's
 held-out neighbour questions and the regression set (locality, `distill.locality`): most
-neighbour answers must be unchanged, and the verdict names every answer that changed.
+neighbour answers must be unchanged, and the verdict names every answer that changed. It asks
+both a sample of earlier nights' held-out questions (retention, `distill.retention`): the
+candidate may lose only a bounded share of the earlier facts the serving adapter answers.
 It promotes only when learning improved by a margin and every forgetting measure stayed within
 its bound (the margins of `distill.config.GateConfig`). All numbers are stored on the
 adapter version.
@@ -20,6 +22,7 @@ from typing import Any
 from distill.config import GateConfig
 from distill.evaluate import answer, load_for_eval, perplexity
 from distill.locality import MAX_NAMED, Asked, changed, taught_names, unchanged_share
+from distill.retention import Earlier, report
 from dream.answer_form import in_recap_form
 from dream.checkers import check
 from dream.datasets import load_general_text, load_regression_set
@@ -42,9 +45,10 @@ class Reason:
     text: str
 
 
-KINDS = ("no_heldout", "learning", "regression", "perplexity", "neighbours", "recap")
+KINDS = ("no_heldout", "learning", "regression", "perplexity", "neighbours", "recap", "earlier")
 """What a refusal is about: nothing held out, too little learned, general accuracy fell,
-perplexity rose, neighbour answers changed, general answers took the recap form."""
+perplexity rose, neighbour answers changed, general answers took the recap form, facts of
+earlier nights were lost."""
 
 
 @dataclass
@@ -71,10 +75,11 @@ def _accuracy(model, tokenizer, probes: list[Probe], max_new_tokens: int) -> tup
 
 
 def measure(base_model: str, adapter: Path | None, heldout: list[Probe], config: GateConfig,
-            neighbours: list[Asked] = ()) -> tuple[dict[str, float], dict[str, Any]]:
+            neighbours: list[Asked] = (), earlier: list[Earlier] = ()
+            ) -> tuple[dict[str, float], dict[str, Any]]:
     """Held-out accuracy, regression accuracy, general perplexity and the recap-form share of
-    general answers of base (+ adapter); its answers to the held-out, regression and neighbour
-    questions in the details."""
+    general answers of base (+ adapter); its answers to the held-out, regression, neighbour and
+    earlier nights' questions in the details."""
     model, tokenizer = load_for_eval(base_model, adapter, config.dtype, config.device)
     regression = [Probe([{"role": "user", "content": q["question"]}], q["checker"])
                   for q in load_regression_set()]
@@ -83,6 +88,8 @@ def measure(base_model: str, adapter: Path | None, heldout: list[Probe], config:
     near = answer(model, tokenizer, [[{"role": "user", "content": n.question}]
                                      for n in neighbours], config.max_new_tokens) \
         if neighbours else []
+    _, earlier_rows = _accuracy(model, tokenizer, [Probe(e.prompt, e.checker) for e in earlier],
+                                config.max_new_tokens)
     ppl = perplexity(model, tokenizer, [load_general_text()])
     general_answers = [r for r, _ in general_rows] + near
     recap = sum(map(in_recap_form, general_answers)) / max(1, len(general_answers))
@@ -90,12 +97,14 @@ def measure(base_model: str, adapter: Path | None, heldout: list[Probe], config:
               "recap_share": recap}
     return scores, {"heldout_answers": [r for r, _ in learned_rows][:50],
                     "regression_answers": [r for r, _ in general_rows],
-                    "neighbour_answers": near}
+                    "neighbour_answers": near, "earlier_rows": earlier_rows}
 
 
 def decide(candidate: dict[str, float], current: dict[str, float], config: GateConfig,
-           heldout_count: int, neighbours_unchanged: float = 1.0) -> tuple[bool, list[Reason]]:
-    """Whether the candidate may be promoted, and why not."""
+           heldout_count: int, neighbours_unchanged: float = 1.0,
+           earlier_lost: float = 0.0) -> tuple[bool, list[Reason]]:
+    """Whether the candidate may be promoted, and why not. `earlier_lost` is the share of the
+    earlier facts the serving adapter answers that the candidate does not."""
     reasons = []
     gain = candidate["heldout_accuracy"] - current["heldout_accuracy"]
     if heldout_count == 0:
@@ -120,6 +129,9 @@ def decide(candidate: dict[str, float], current: dict[str, float], config: GateC
     if more_recaps > config.max_recap_increase:
         reasons.append(Reason("recap", f"general answers in recap form rose {more_recaps:+.0%} "
                                        f"> {config.max_recap_increase:.0%}"))
+    if earlier_lost > config.max_earlier_lost:
+        reasons.append(Reason("earlier", f"facts of earlier nights lost {earlier_lost:.0%} > "
+                                         f"{config.max_earlier_lost:.0%}"))
     return not reasons, reasons
 
 
@@ -141,17 +153,21 @@ def locality(neighbours: list[Asked], cand_details: dict[str, Any],
 
 def evaluate_candidate(base_model: str, candidate: Path, current: Path | None,
                        heldout: list[Probe], config: GateConfig,
-                       neighbours: list[Asked] = (), statements: list[str] = ()) -> Verdict:
-    """Measure both, decide; `neighbours` are the run's held-out neighbour questions and
-    `statements` what it taught (for the locality check)."""
-    neighbours = list(neighbours)
-    cand_scores, cand_details = measure(base_model, candidate, heldout, config, neighbours)
-    cur_scores, cur_details = measure(base_model, current, heldout, config, neighbours)
+                       neighbours: list[Asked] = (), statements: list[str] = (),
+                       earlier: list[Earlier] = ()) -> Verdict:
+    """Measure both, decide; `neighbours` are the run's held-out neighbour questions,
+    `statements` what it taught (for the locality check) and `earlier` earlier nights' held-out
+    questions (for the retention check)."""
+    neighbours, earlier = list(neighbours), list(earlier)
+    cand_scores, cand_details = measure(base_model, candidate, heldout, config, neighbours,
+                                        earlier)
+    cur_scores, cur_details = measure(base_model, current, heldout, config, neighbours, earlier)
     near = locality(neighbours, cand_details, cur_details, list(statements))
+    kept = report(earlier, cur_details["earlier_rows"], cand_details["earlier_rows"])
     passed, reasons = decide(cand_scores, cur_scores, config, len(heldout),
-                             near["neighbours_unchanged"])
+                             near["neighbours_unchanged"], kept["lost_share"])
     return Verdict(passed, [r.text for r in reasons], cand_scores, cur_scores,
-                   {"heldout_count": len(heldout), "locality": near,
+                   {"heldout_count": len(heldout), "locality": near, "earlier": kept,
                     "candidate": {"heldout_answers": cand_details["heldout_answers"]},
                     "current": {"heldout_answers": cur_details["heldout_answers"]}},
                    [r.kind for r in reasons])

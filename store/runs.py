@@ -243,6 +243,18 @@ class RunStore:
             " AND i.status = 'active' ORDER BY i.id DESC LIMIT %s",
             (self.tenant_id, run_id, limit)).fetchall()
 
+    def earlier_heldout(self, run_id: int, limit: int = 1000) -> list[dict]:
+        """Held-out practice questions (never trained on in their night) of this tenant's active
+        insights from earlier succeeded, non-dry runs, newest first, each with its insight's
+        text: what the gate asks to see that a candidate keeps what earlier nights taught."""
+        return self.conn.execute(
+            "SELECT p.prompt, p.checker, p.insight_id, i.text AS insight FROM practice_items p"
+            " JOIN insights i ON i.id = p.insight_id JOIN learning_runs r ON r.id = p.run_id"
+            " WHERE r.tenant_id = %s AND r.status = 'succeeded' AND NOT r.dry_run"
+            " AND r.id <> %s AND i.status = 'active' AND p.split = 'heldout' AND p.kept"
+            " AND p.checker IS NOT NULL ORDER BY p.id DESC LIMIT %s",
+            (self.tenant_id, run_id, limit)).fetchall()
+
     def retire_insights(self, ids: list[int], replaced_by: int | None) -> list[int]:
         """Retire this tenant's active insights `ids`, superseded by insight `replaced_by`: they
         are kept (lineage, review) but never replayed. The ids retired now."""

@@ -123,6 +123,7 @@ def _metrics(run: LearningRun, outcome: Outcome, promoted: bool) -> dict[str, An
             "version": candidate.version["name"],
             "gate_passed": verdict.passed, "sessions_consumed": verdict.passed,
             "gate_reasons": verdict.reasons, "locality": verdict.details.get("locality"),
+            "earlier": verdict.details.get("earlier"),
             "candidate": verdict.candidate, "current": verdict.current, "promoted": promoted,
             "pinned": candidate.pinned, "dream": result.stats(), "erased_during_run": erased,
             "train_seconds": round(report.seconds, 1), "train_steps": report.steps,

@@ -10,6 +10,7 @@ transaction, so a crash never leaves a half-written adapter serving.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shutil
 import time
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 from distill.config import LearningConfig
 from distill.gate import Probe, Verdict, evaluate_candidate
 from distill.locality import Asked
+from distill.retention import Earlier, sample
 from distill.trainer import PracticeExample, TrainReport, train_opsd
 from dream.generator import Generator, HFGenerator
 from dream.insights import insight_from_text, render
@@ -294,12 +296,29 @@ def gate(run: LearningRun, candidate: Candidate, practice: Practice) -> tuple[Ve
     run.progress("gate", version=candidate.version["name"])
     verdict = evaluate_candidate(run.settings.model_path, candidate.path, candidate.current,
                                  practice.heldout, run.config.gate, practice.neighbours,
-                                 practice.result.statements())
+                                 practice.result.statements(), earlier_probes(run, practice))
     # A session erased while this run trained is still in these weights: taint them.
     erased = run.store.erased_during(run.run_id, practice.sessions)
     outcome = "tainted" if erased else "candidate" if verdict.passed else "rejected"
     run.registry(lambda a: a.set_outcome(candidate.version["id"], verdict.metrics(), outcome))
     return verdict, erased
+
+
+def earlier_probes(run: LearningRun, practice: Practice) -> list[Earlier]:
+    """A sample of earlier nights' held-out questions of the insights still active (the
+    retention check, `distill.retention`), leaving out any that tonight trains on."""
+    if run.config.gate.earlier_questions == 0:
+        return []
+    trained = {_prompt_key(example.prompt) for example in practice.train}
+    probes = [Earlier(prompt, row["checker"], row["insight"])
+              for row in run.store.earlier_heldout(run.run_id)
+              if _prompt_key(prompt := json.loads(row["prompt"])) not in trained]
+    return sample(probes, run.config.gate.earlier_questions, run.run_id)
+
+
+def _prompt_key(prompt: list[dict]) -> str:
+    return json.dumps([[m.get("role"), " ".join(str(m.get("content", "")).lower().split())]
+                       for m in prompt])
 
 
 def promote(run: LearningRun, candidate: Candidate, verdict: Verdict, erased: int) -> bool:

@@ -228,3 +228,50 @@ def test_insights_of_another_tenant_are_not_retired(db, database_url, runs, tena
         assert other.narrow_insight(old, "x") is None
     finally:
         other.close()
+
+
+def test_earlier_heldout_questions_are_of_active_insights_of_earlier_learning_runs(db, runs,
+                                                                                   tenant):
+    """The gate's retention sample: held-out, kept, checkable items of active insights from
+    earlier succeeded runs that trained; not a dry run's, a retired insight's, a train item,
+    a neighbour question (no insight) or another tenant's."""
+    def practice(run: int, insight: int | None, prompt: str, split: str = "heldout",
+                 kept: bool = True, checker: dict | None = None) -> None:
+        db.execute("INSERT INTO practice_items (run_id, insight_id, kind, split, prompt,"
+                   " checker, kept) VALUES (%s, %s, 'question', %s, %s, %s, %s)",
+                   (run, insight, split, f'[{{"role": "user", "content": "{prompt}"}}]',
+                    psycopg.types.json.Jsonb(checker or {"type": "contains_all",
+                                                         "values": ["x"]}), kept))
+
+    sid = add_session(db, tenant)
+    learned = runs.create()
+    [cat, city] = runs.replace_insights(learned, sid, [
+        {"kind": "fact", "text": "The user has a cat named Miso."},
+        {"kind": "fact", "text": "The user lives in Lyon."}])
+    practice(learned, cat, "What is my cat called?")
+    practice(learned, cat, "Name of my cat?", split="train")
+    practice(learned, cat, "Is my cat named Miso?", kept=False)
+    practice(learned, city, "Where do I live?")
+    practice(learned, None, "What is the capital of Spain?")
+    runs.finish(learned, "succeeded")
+    dry = runs.create(dry_run=True)
+    [dog] = runs.replace_insights(dry, sid, [{"kind": "fact", "text": "The user has a dog."}])
+    practice(dry, dog, "Do I have a dog?")
+    runs.finish(dry, "succeeded", {"sessions_consumed": False})
+    other = runs.for_tenant(new_tenant(db))
+    theirs = other.create()
+    [their] = other.replace_insights(theirs, add_session(db, other.tenant_id),
+                                     [{"kind": "fact", "text": "The user has a parrot."}])
+    practice(theirs, their, "What bird do I have?")
+    other.finish(theirs, "succeeded")
+
+    tonight = runs.create()
+    rows = runs.earlier_heldout(tonight)
+    assert [(r["prompt"], r["insight"]) for r in rows] == [
+        ('[{"role": "user", "content": "Where do I live?"}]', "The user lives in Lyon."),
+        ('[{"role": "user", "content": "What is my cat called?"}]',
+         "The user has a cat named Miso.")]
+    assert rows[0]["checker"] == {"type": "contains_all", "values": ["x"]}
+    runs.retire_insights([city], cat)
+    assert [r["insight_id"] for r in runs.earlier_heldout(tonight)] == [cat]
+    assert runs.earlier_heldout(learned) == []  # a run is never checked on its own questions
