@@ -38,7 +38,7 @@ _MARKERS = re.compile(
     r"for the record|for context|just fyi|note that|please note(?: that)?|(?:please )?remember"
     r"(?: that)?|keep in mind(?: that)?|i want you to know(?: that)?|you should know(?: that)?|"
     r"i should (?:mention|tell you)(?: that)?|(?:just )?to be clear|(?:a )?quick note|"
-    r"oh|hey|hi|hello|um+|anyway|actually|correction|update|sorry|wait|"
+    r"oh|hey|hi|hello|um+|anyway|actually|correction|update|sorry|wait|lol|haha|lmao|"
     r"(?:if|in case) (?:it|that) (?:helps|matters)|"
     r"that'?s (?:wrong|not right|incorrect|not true)|you'?re wrong|i meant(?: to say)?(?: that)?|"
     r"let me correct (?:that|myself)|to correct (?:that|myself))\b[\s,:;.!\-]*|"
@@ -50,7 +50,8 @@ _CORRECTION = re.compile(
     r"you'?re wrong|not (?:right|correct)|update|no longer|anymore|changed|moved to|instead|"
     r"let me correct|to correct|i mean|scratch that|my bad|typo|make (?:that|it)|"
     r"change (?:that|it) to|changed my mind|oops|no wait)\b|"
-    r"^(?:(?:ah|oh|hm+|um+|well|ok)\W*\s*)?(?:no|nope|sorry|wait|oops|my bad)\b", re.I)
+    r"^(?:(?:ah|oh|hm+|um+|well|ok|lol|haha|lmao|ha|ugh)\W*\s*)?"
+    r"(?:no|nope|nah|sorry|wait|oops|my bad|change of plans?)\b", re.I)
 # How the user wants to be treated: likes and dislikes, a name or pronouns, allergies, and
 # standing instructions about the replies to them ("always answer in metric", "keep it under
 # three sentences", "call me Jo", "please use British spelling").

@@ -19,6 +19,7 @@ insight and become practice (`dream.practice`), for statements the session still
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,8 @@ from dream.insights import extract_statements
 from dream.redact import PLACEHOLDER
 from dream.supersession import Memory
 from dream.textnorm import normalize
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -67,8 +70,13 @@ def read_statements(transcript: list[dict[str, Any]], generator: Generator,
             counts["read by model"] += 1
             return reading
     counts["read by rules"] += 1
-    return Reading(extract_statements(transcript, config.max_statement_chars,
-                                      config.max_statements))
+    try:
+        return Reading(extract_statements(transcript, config.max_statement_chars,
+                                          config.max_statements))
+    except Exception:  # one session the rules trip over must not fail every night to come
+        log.exception("the rules could not read a session: it teaches nothing tonight")
+        counts["failed: rules raised"] += 1
+        return Reading([])
 
 
 def _by_model(transcript: list[dict[str, Any]], generator: Generator, config: DreamConfig,

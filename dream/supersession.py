@@ -38,9 +38,13 @@ _UPDATE = re.compile(r"\b(?:now|these days|nowadays|currently|moved to|switched 
 # Interjections before a correction: "No, ...", "sorry, ...", "oops typo", "hm actually",
 # "changed my mind", "my bad" ("actualy": typos too).
 _INTERJECTION = re.compile(
-    r"^(?:(?:no|nope|sorry|wait|oops|hm+|ah|oh|well|ok)\s*[,:;.!-]+\s*|"
-    r"(?:no|nope)\s+(?=wait\b|sorry\b|its?\b|it's\b|that'?s\b|i meant?\b)|"
+    r"^(?:(?:no|nope|nah|sorry|wait|oops|hm+|ah|oh|well|ok)\s*[,:;.!-]+\s*|"
+    r"(?:no|nope|nah)\s+(?=wait\b|sorry\b|its?\b|it's\b|that'?s\b|i meant?\b|i'?m\b|"
+    r"we'?re\b|i\b|we\b|my\b|our\b)|"
     r"(?:ac?tu?al+y|i meant|i mean|correction|update|oh|ah|hm+|oops|typo|sorry|wait|well|"
+    r"lol|haha|lmao|ha|ugh|change of plans?|"
+    # "that's the old one": the value said before is out of date.
+    r"(?:that'?s|thats|that was|those are) (?:the |my |our )?old(?: one| ones)?|"
     r"my bad|scratch that|changed my mind|i changed my mind)\b[\s,:;.!-]*)+", re.I)
 # Openers of a bare correction ("make that Tuesday", "it's 9 actually", "down to 80kg").
 _OPENER = re.compile(r"^(?:(?:make|change) (?:that|it)(?: to)?|(?:it|that)(?:'s| is| was| should "
@@ -58,6 +62,14 @@ _ENDED = re.compile(r"^(?:(?:i|we)\s+)?(?:(?:just|recently|finally|already)\s+)*
                     r"resigned from|sold|moved (?:out of|away from)|gave up|broke up with|divorced|"
                     r"stopped (?:working|studying) (?:at|for))\s+(?:my\s+|our\s+|the\s+)?(.+)$",
                     re.I)
+# "we moved from Slack to Zulip": a change from one value to another.
+_TRANSITION = re.compile(
+    r"\b(?:moved|migrated|switched|changed|went|upgraded|downgraded|shifted|swapped|converted|"
+    r"transferred|relocated|graduated)\s+(?:(?:over|back|all|jobs|teams)\s+)?"
+    r"(?P<from>from\s+(?P<old>[^,;]+?)\s+)(?:to|into|for|over to)\s+(?P<new>[^,;]+)", re.I)
+# Verbs that say a first-person value changed ("we switched to wednesdays").
+_CHANGE_VERBS = {"switched", "changed", "moved", "went", "shifted", "swapped", "upgraded",
+                 "downgraded", "transferred", "relocated", "turned"}
 _SPLIT_UP = re.compile(r"^(?P<who>[\w' ]{1,40}?) and (?:i|we) (?:just |finally )?"
                        r"(?:broke up|split up|divorced|separated)\b", re.I)
 _POSSESSIVE = re.compile(r"^(?P<whose>ours|mine|his|hers|theirs)\s+(?:is|are|was)\s+(?:called\s+|"
@@ -120,12 +132,18 @@ def clauses(statement: str) -> list[str]:
     return [c for c in _CLAUSE.split(statement.rstrip(" .!;")) if c]
 
 
+def _first_clause(text: str) -> str:
+    """The first clause of `text`, without a trailing "now", "actually" ...; "" when there is
+    none (a body of punctuation only)."""
+    return _TRAILER.sub("", next(iter(clauses(text)), "")).strip(" ,")
+
+
 def _revision(body: str) -> tuple[str, re.Match[str], set[str], bool] | None:
     """(kind, value, words next to it, about someone else) of a bare value or a third-person
     statement with one value; None for anything else (a swap, "X, not Y", names its own)."""
     if any(pattern.match(body) for pattern in _SWAPS):
         return None
-    fragment = _TRAILER.sub("", clauses(_OPENER.sub("", body) or body)[0]).strip(" ,")
+    fragment = _first_clause(_OPENER.sub("", body) or body)
     found = values(" " + fragment)
     if value_phrase(fragment) and len(found) == 1:
         return found[0][0], found[0][1], _neighbours(" " + fragment, found[0][1]), False
@@ -204,8 +222,11 @@ class Memory:
             return
         if signal and (self._possessive(body) or self._revise(body) or self._rephrase(body)):
             return
+        if corrects and self._restate(body):
+            return
         if kind is None or not body:
             return
+        self._retire_transitioned(body)
         self._retire_renamed(body)
         for clause in clauses(body):
             self._retire_ended(clause)
@@ -294,6 +315,37 @@ class Memory:
         same_place = [m for m in spans if near & _neighbours(held.statement, m)]
         return self._replace(held, (same_place or spans)[-1], value.group().strip())
 
+    def _restate(self, body: str) -> bool:
+        """"scratch that, we switched to wednesdays": said as a correction, a first-person clause
+        with one value and a verb of change replaces a value of that kind in the latest statement
+        about the user or what is theirs ("We do standup every monday" -> "... every
+        wednesdays"; "our retro is every friday")."""
+        first = _first_clause(body)
+        head, slot, found = _head(first), key(first), values(first)
+        if head is None or slot is None or slot[0] != "i" or len(found) != 1 or \
+                normalize(head.group(2)) not in _CHANGE_VERBS:
+            return False
+        if any(_same_slot(first, k.statement) for k in self.known):
+            return False  # "We moved to Nantes" after "We live in Lyon": the new one stands
+        kind, value = found[0]
+        held = self._latest(lambda k: key(k.statement) is not None
+                            and normalize(k.statement).split()[:1] in (["i"], ["we"], ["my"],
+                                                                       ["our"])
+                            and any(t == kind for t, _ in values(k.statement)))
+        if held is None:
+            return False
+        spans = [m for t, m in values(held.statement) if t == kind]
+        return self._replace(held, spans[-1], value.group().strip())
+
+    def _retire_transitioned(self, body: str) -> None:
+        """"We moved from Plinko to Zulip": what held the old value goes. The statement keeps
+        its "from" (a later session's memory retires by it too)."""
+        change = _TRANSITION.search(body)
+        if change is None or len(change["old"].split()) > 4:
+            return
+        old = re.sub(r"^(?:the|my|our|a|an)\s+", "", change["old"].strip(), flags=re.I)
+        self._retire_clauses(lambda c: contains_phrase(c, old) and not _TRANSITION.search(c))
+
     def _replace_last_word(self, new: str) -> bool:
         """A handle ("jdoe2") replaces the one word a latest "... is jdoe" ends with."""
         held = self._latest(lambda k: _LAST_WORD.search(k.statement) is not None)
@@ -303,10 +355,10 @@ class Memory:
     def _rephrase(self, body: str) -> bool:
         """"I mean the upper valley": a bare "the ..." phrase replaces the last "the ..." phrase
         of the latest statement's first clause."""
-        fragment = _TRAILER.sub("", clauses(body)[0]).strip(" ,")
+        fragment = _first_clause(body)
         if not re.fullmatch(r"the(?: [a-z'-]+){1,5}", fragment) or values(" " + fragment):
             return False
-        held = self._latest(lambda k: " the " in clauses(k.statement)[0].lower())
+        held = self._latest(lambda k: " the " in next(iter(clauses(k.statement)), "").lower())
         if held is None:
             return False
         first = clauses(held.statement)[0]

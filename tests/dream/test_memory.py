@@ -161,3 +161,46 @@ def test_a_later_change_replaces_the_statement_of_the_same_subject(before, after
 ])
 def test_a_different_relation_or_a_plain_new_fact_keeps_both(before, after):
     assert len(remember([session(before), session(after)])) == 2
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    (("i'm 52", "haha no i'm 53, forgot my birthday"), ["I'm 53, forgot my birthday."]),
+    (("my locker code is 4410", "lol no wait its 4417"), ["My locker code is 4417."]),
+    (("The wifi is called Otter-2... nah that's the old one, it's Heron-7 now",),
+     ["The wifi is called Heron-7."]),
+])
+def test_laughing_and_old_one_markers_open_a_correction(said, expected):
+    assert kept(*said) == expected
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    (("our retro is every friday", "scratch that, we moved it to thursdays"),
+     ["Our retro is every thursdays."]),
+    (("I ride a Brompton to work.", "sorry, i switched to a Vanmoof in may"),
+     ["I ride a Vanmoof to work."]),
+])
+def test_a_first_person_change_said_as_a_correction_replaces_a_value_of_its_kind(said,
+                                                                                 expected):
+    assert kept(*said) == expected
+
+
+def test_a_correction_of_another_relation_leaves_the_first_alone():
+    assert kept("i live in Tamsk", "sorry, i work at Brevik Tools") == [
+        "I live in Tamsk.", "I work at Brevik Tools."]
+    assert kept("We live in Lyon.", "We moved to Nantes.") == ["We moved to Nantes."]
+
+
+@pytest.mark.parametrize("sessions", [
+    [["our team uses Quillbox for docs", "we migrated from Quillbox to Pagemill last month"]],
+    [["our team uses Quillbox for docs"], ["fyi the team switched from quillbox to Pagemill"]],
+])
+def test_a_change_from_one_value_to_another_retires_the_old_one(sessions):
+    found = remember([session(*said) for said in sessions])
+    assert len(found) == 1 and "Pagemill" in found[0][0]
+    assert "uses" not in found[0][0]
+
+
+@pytest.mark.parametrize("said", [("typo",), ("My son is Olof.", "*Olaf. typo"),
+                                  ("sorry", "actually", "lol")])
+def test_a_bare_marker_without_a_statement_is_read_without_error(said):
+    assert all(s.strip(" .") for s in kept(*said))
