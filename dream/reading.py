@@ -26,6 +26,7 @@ from typing import Any
 
 from dream import model_reader
 from dream.config import DreamConfig
+from dream.feedback import read_feedback
 from dream.generator import Generator
 from dream.insights import extract_statements
 from dream.redact import PLACEHOLDER
@@ -62,8 +63,10 @@ def reader_for(config: DreamConfig, generator: Generator) -> str:
 
 def read_statements(transcript: list[dict[str, Any]], generator: Generator,
                     config: DreamConfig, counts: Counter | None = None) -> Reading:
-    """What the user stated in `transcript`, in order, as the chosen reader reads it."""
+    """What the user stated in `transcript`, in order, as the chosen reader reads it; feedback
+    on an answer is read with the question it answered (`dream.feedback`)."""
     counts = counts if counts is not None else Counter()
+    transcript = read_feedback(transcript)
     if reader_for(config, generator) == "model":
         reading = _by_model(transcript, generator, config, counts)
         if reading is not None:

@@ -171,10 +171,48 @@ class RunStore:
                 " AND NOT EXISTS (SELECT 1 FROM run_sessions rs WHERE rs.run_id = %s)"
                 " ORDER BY s.created_at LIMIT %s ON CONFLICT DO NOTHING",
                 (run_id, self.tenant_id, max_refusals or 2**31 - 1, run_id, limit))
+        return self.taken_sessions(run_id)
+
+    def taken_sessions(self, run_id: int) -> list[dict]:
+        """The sessions run `run_id` took (its lineage), oldest first."""
+        return self.conn.execute(
+            "SELECT s.id, s.public_id FROM run_sessions rs JOIN sessions s"
+            " ON s.id = rs.session_id WHERE rs.run_id = %s ORDER BY s.created_at",
+            (run_id,)).fetchall()
+
+    def take_feedback(self, run_id: int, limit: int = 200) -> list[dict]:
+        """Down-rated answers in this tenant's sessions (not opted out) that no run which
+        consumed its sessions has read, recorded as this run's lineage, with their sessions
+        (erasing one taints what learnt from it), oldest first. Each row: the feedback's id and
+        text, its session (`consumed`: an earlier run already learnt from the rest of it), and
+        the turn's seq, request messages and answer. Call after `take_sessions`; idempotent on
+        resume."""
+        with self.conn.transaction():
+            self.conn.execute(
+                "INSERT INTO run_feedback (run_id, feedback_id)"
+                " SELECT %s, f.id FROM feedback f JOIN turns t ON t.id = f.turn_id"
+                " JOIN sessions s ON s.id = t.session_id"
+                " WHERE s.tenant_id = %s AND s.learn AND f.rating < 0"
+                " AND NOT EXISTS (SELECT 1 FROM run_feedback rf JOIN learning_runs r"
+                "   ON r.id = rf.run_id WHERE rf.feedback_id = f.id AND r.status = 'succeeded'"
+                "   AND coalesce((r.metrics->>'sessions_consumed')::boolean, false))"
+                " AND NOT EXISTS (SELECT 1 FROM run_feedback rf WHERE rf.run_id = %s)"
+                " ORDER BY f.id LIMIT %s ON CONFLICT DO NOTHING",
+                (run_id, self.tenant_id, run_id, limit))
+            self.conn.execute(
+                "INSERT INTO run_sessions (run_id, session_id) SELECT DISTINCT %s, t.session_id"
+                " FROM run_feedback rf JOIN feedback f ON f.id = rf.feedback_id"
+                " JOIN turns t ON t.id = f.turn_id WHERE rf.run_id = %s ON CONFLICT DO NOTHING",
+                (run_id, run_id))
             return self.conn.execute(
-                "SELECT s.id, s.public_id FROM run_sessions rs JOIN sessions s"
-                " ON s.id = rs.session_id WHERE rs.run_id = %s ORDER BY s.created_at",
-                (run_id,)).fetchall()
+                "SELECT f.id, f.comment AS text, t.session_id, t.seq, t.messages, t.response,"
+                " EXISTS (SELECT 1 FROM run_sessions rs JOIN learning_runs r ON r.id = rs.run_id"
+                "   WHERE rs.session_id = t.session_id AND rs.run_id <> %s"
+                "   AND r.status = 'succeeded'"
+                "   AND coalesce((r.metrics->>'sessions_consumed')::boolean, false)) AS consumed"
+                " FROM run_feedback rf JOIN feedback f ON f.id = rf.feedback_id"
+                " JOIN turns t ON t.id = f.turn_id WHERE rf.run_id = %s ORDER BY f.id",
+                (run_id, run_id)).fetchall()
 
     def give_up(self, run_id: int, nights: int, reason: str) -> list[str]:
         """After run `run_id`'s candidate was refused: its sessions that `nights` refused runs

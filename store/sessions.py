@@ -50,6 +50,7 @@ class TurnRecord:
     idempotency_key: str | None = None
     tenant_id: int = DEFAULT_TENANT_ID
     redact_at_rest: bool = False  # the tenant keeps no original text: store it redacted
+    completion_id: str | None = None  # the chat completion's `id` the client received
 
 
 # One statement, one round trip: create or bump the session, then add the turn with the next seq.
@@ -67,11 +68,12 @@ WITH s AS (
 INSERT INTO turns (session_id, seq, request_id, model_requested, model_served, adapter_version_id,
                    messages, params, response, finish_reason, status, prompt_tokens,
                    completion_tokens, latency_ms, ttft_ms, user_id, metadata, thread_digest,
-                   idempotency_key, started_at)
+                   idempotency_key, started_at, completion_id)
 SELECT s.id, s.turn_count, %(request_id)s, %(model_requested)s, %(model_served)s,
        %(adapter_version_id)s, %(messages)s, %(params)s, %(response)s, %(finish_reason)s,
        %(status)s, %(prompt_tokens)s, %(completion_tokens)s, %(latency_ms)s, %(ttft_ms)s,
-       %(user_id)s, %(metadata)s, %(thread_digest)s, %(idempotency_key)s, %(started_at)s
+       %(user_id)s, %(metadata)s, %(thread_digest)s, %(idempotency_key)s, %(started_at)s,
+       %(completion_id)s
 FROM s
 RETURNING id, seq
 """
@@ -120,6 +122,7 @@ class SessionStore:
             "thread_digest": turn.thread_digest,
             "idempotency_key": turn.idempotency_key,
             "started_at": turn.started_at,
+            "completion_id": turn.completion_id,
         }
         async with self.pool.connection(timeout=timeout_s) as conn, conn.transaction():
             if replayed:
@@ -225,7 +228,11 @@ class SessionStore:
                 "SELECT seq, request_id, model_requested, model_served, adapter_version_id,"
                 " messages, params, response, finish_reason, status, prompt_tokens,"
                 " completion_tokens, latency_ms, ttft_ms, user_id AS user, metadata,"
-                " started_at, completed_at FROM turns WHERE session_id = %s ORDER BY seq",
+                " started_at, completed_at, completion_id,"
+                " coalesce((SELECT json_agg(json_build_object('rating', f.rating, 'text',"
+                "   f.comment, 'created_at', f.created_at) ORDER BY f.id) FROM feedback f"
+                "   WHERE f.turn_id = turns.id), '[]'::json) AS feedback"
+                " FROM turns WHERE session_id = %s ORDER BY seq",
                 (session.pop("uuid"),),
             )
             turns = await cur.fetchall()

@@ -136,3 +136,23 @@ class ChatCompletionRequest(BaseModel):
         """A session id the client chose through `metadata.session_id`."""
         value = (self.metadata or {}).get("session_id")
         return str(value) if value is not None else None
+
+
+MAX_FEEDBACK_CHARS = 4000
+
+
+class FeedbackRequest(BaseModel):
+    """`POST /v1/feedback`: a judgement on one chat completion, by the `id` the client got."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=256,
+                    description="The `id` of the chat completion (or of its stream's chunks).")
+    rating: Literal[1, -1] = Field(description="+1: a good answer; -1: a bad one.")
+    text: str | None = Field(None, max_length=MAX_FEEDBACK_CHARS,
+                             description="What was wrong, or the right answer. A down-rated "
+                                         "answer with text is learnt from in the next run.")
+
+    @field_validator("text")
+    @classmethod
+    def _blank_is_none(cls, text: str | None) -> str | None:
+        return text.strip() or None if text is not None else None

@@ -20,7 +20,7 @@ from serve.adapters.hotswap import AdapterSync
 from serve.adapters.registry import AdapterRegistry
 from serve.app.error_handlers import install_error_handlers
 from serve.app.openapi import install_openapi
-from serve.app.routes import admin, dashboard, health, keys, metrics, openai
+from serve.app.routes import admin, dashboard, feedback, health, keys, metrics, openai
 from serve.chat.service import ChatService
 from serve.chat.spool import TurnSpool
 from serve.config.settings import Settings
@@ -36,6 +36,7 @@ from serve.trust.ratelimit import RateLimiter
 from store.adapters import AdapterStore
 from store.db import open_pool
 from store.erasure import SessionEraser
+from store.feedback import FeedbackStore
 from store.keys import KEYS_CHANNEL, KeyStore
 from store.migrate import migrate
 from store.runs import AsyncRunStore
@@ -110,6 +111,7 @@ async def _start_services(app: FastAPI, settings: Settings, engine: Engine | Non
     app.state.catalog = catalog
     app.state.sessions = sessions
     app.state.eraser = SessionEraser(pool)
+    app.state.feedback = FeedbackStore(pool)
     spool = TurnSpool(settings.var_dir / "spool")
     app.state.chat = ChatService(eng, sessions, catalog, settings.max_request_chars,
                                  idempotency_stale_s=settings.engine_timeout_s + 60,
@@ -162,5 +164,5 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
 
 
 def _include_routers(app: FastAPI) -> None:
-    for routes in (openai, health, admin, keys, metrics, dashboard):
+    for routes in (openai, feedback, health, admin, keys, metrics, dashboard):
         app.include_router(routes.router)

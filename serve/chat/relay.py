@@ -77,7 +77,8 @@ class StreamTally:
 
     def as_record(self, turn: PendingTurn, status: str) -> TurnRecord:
         return turn.as_record("".join(self.parts), self.finish, self.usage, status,
-                              turn.ctx.elapsed_ms(), self.ttft_ms)
+                              turn.ctx.elapsed_ms(), self.ttft_ms,
+                              (self.first or {}).get("id"))
 
 
 class StreamRelay:

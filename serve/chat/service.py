@@ -125,7 +125,8 @@ class ChatService:
         text = (choice.get("message") or {}).get("content") or ""
         latency = ctx.elapsed_ms()
         turn = PendingTurn(req, ctx, served, session_id).as_record(
-            text, choice.get("finish_reason"), usage, "completed", latency, latency)
+            text, choice.get("finish_reason"), usage, "completed", latency, latency,
+            result.get("id"))
         self.turn_log.observe(turn, ctx.principal.key_id)
         await self.turn_log.record(turn, result)
         return result, session_id

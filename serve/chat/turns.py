@@ -60,8 +60,9 @@ class PendingTurn:
     session_id: str
 
     def as_record(self, text: str, finish: str | None, usage: dict[str, Any], status: str,
-                  latency_ms: float, ttft_ms: float | None) -> TurnRecord:
-        """The row the session log keeps, given how the answer went."""
+                  latency_ms: float, ttft_ms: float | None,
+                  completion_id: str | None = None) -> TurnRecord:
+        """The row the session log keeps, given how the answer went and the completion's id."""
         req, ctx = self.req, self.ctx
         return TurnRecord(
             session_public_id=self.session_id,
@@ -85,5 +86,6 @@ class PendingTurn:
             learn=wants_learning(req, ctx.principal),
             idempotency_key=ctx.idempotency_key if status == "completed" else None,
             tenant_id=ctx.tenant_id,
+            completion_id=completion_id,
             redact_at_rest=ctx.principal.redact_at_rest,
         )

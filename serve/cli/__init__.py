@@ -5,6 +5,7 @@
     lucid adapters list|promote V|rollback|pin|unpin
     lucid runs list|show ID|taught ID          lucid sessions list|show ID|forget ID|forget --user U
     lucid insights list|release ID|reject ID     (statements held for review)
+    lucid feedback COMPLETION_ID --rating -1 [--text "..."]
     lucid keys list|create|revoke ID              lucid tenant show|set
 
 Operator commands talk HTTP to LUCID_URL (default http://127.0.0.1:8000) with the admin key in
@@ -25,6 +26,7 @@ app.command()(processes.run)
 app.command()(processes.serve)
 app.command()(processes.worker)
 app.command()(runs.learn)
+app.command()(sessions.feedback)
 app.add_typer(adapters.app, name="adapters")
 app.add_typer(runs.app, name="runs")
 app.add_typer(sessions.sessions_app, name="sessions")

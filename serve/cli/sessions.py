@@ -1,5 +1,6 @@
-"""`lucid sessions list | show ID | forget ID` and `lucid insights list | release ID | reject ID`:
-the session log, erasure, and the statements the poisoning guard held for review.
+"""`lucid sessions list | show ID | forget ID`, `lucid feedback ID --rating -1 --text ...` and
+`lucid insights list | release ID | reject ID`: the session log, feedback on its answers,
+erasure, and the statements the poisoning guard held for review.
 """
 
 from __future__ import annotations
@@ -32,8 +33,24 @@ def sessions_list(limit: int = 20, as_json: bool = typer.Option(False, "--json")
 def sessions_show(session_id: str) -> None:
     """A session's transcript in order."""
     data = call("GET", f"/admin/sessions/{session_id}")
+    rated = {t["seq"]: t.get("feedback") or [] for t in data.get("turns", [])}
     for message in data["transcript"]:
-        console.print(f"[bold]{message['role']}[/bold]: {message['content']}")
+        console.print(f"[bold]{message['role']}[/bold]: {message['content']}", markup=False)
+        for given in rated.get(message.get("turn"), []) if message["role"] == "assistant" else []:
+            mark = "+1" if given["rating"] > 0 else "-1"
+            console.print(f"  feedback {mark}" + (f": {given['text']}" if given["text"] else ""),
+                          markup=False)
+
+
+def feedback(
+    completion_id: str = typer.Argument(..., help="The chat completion's `id`."),
+    rating: int = typer.Option(..., help="+1 for a good answer, -1 for a bad one."),
+    text: str = typer.Option(None, help="What was wrong, or the right answer."),
+) -> None:
+    """Rate an answer by its completion id; a down-rated answer's text is learnt next run."""
+    done = call("POST", "/v1/feedback", {"id": completion_id, "rating": rating, "text": text})
+    console.print(f"{done['id']}: {done['rating']:+d} on turn {done['turn']} of session "
+                  f"{done['session_id']}", markup=False)
 
 
 @sessions_app.command("forget")

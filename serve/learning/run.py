@@ -82,11 +82,12 @@ def _stages(run: LearningRun) -> dict[str, Any]:
         return {"sessions": 0, "sessions_consumed": not run.dry_run, "promoted": False,
                 "note": "no new sessions to learn from"}
     practice = dream(run, collected)
+    read = {"feedback": collected.feedback}  # down-rated answers read with their sessions
     if run.dry_run:
-        return _dry_metrics(run, practice)
+        return {**_dry_metrics(run, practice), **read}
     if not practice.teaches():
         return {"sessions": practice.sessions, "insights": 0, "sessions_consumed": True,
-                "promoted": False, "note": "the sessions taught nothing to learn"}
+                "promoted": False, "note": "the sessions taught nothing to learn", **read}
     def train_and_gate(practice: Practice) -> tuple[Candidate, Verdict, int]:
         candidate = distill(run, practice)
         return candidate, *gate(run, candidate, practice)
@@ -96,7 +97,7 @@ def _stages(run: LearningRun) -> dict[str, Any]:
     if promoted:
         record(run, practice, outcome)
     given_up = [] if outcome.verdict.passed else give_up(run, outcome.verdict)
-    return {**_metrics(run, outcome, promoted), "sessions_given_up": given_up}
+    return {**_metrics(run, outcome, promoted), "sessions_given_up": given_up, **read}
 
 
 def _dry_metrics(run: LearningRun, practice: Practice) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from store.adapter_folders import publish, sweep
 from store.adapters import AdapterStore
 from store.db import open_pool
 from store.runs import RunStore
-from store.transcripts import transcript
+from store.transcripts import excerpt, transcript, with_feedback
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +81,15 @@ class LearningRun:
 
 @dataclass
 class Collected:
-    """What `collect` hands `dream`: the sessions this run took, their transcripts by id, and
-    the statements earlier nights deferred (`serve.learning.deferral`), to be tried again."""
+    """What `collect` hands `dream`: the sessions this run took, their transcripts by id, the
+    statements earlier nights deferred (`serve.learning.deferral`), to be tried again, and how
+    much feedback came with the sessions."""
 
     sessions: list[dict]
     transcripts: dict[str, list[dict[str, Any]]]
     deferred: list[dict] = field(default_factory=list)
+    feedback: int = 0
+    """Down-rated answers read with their sessions."""
 
     def __bool__(self) -> bool:
         return bool(self.sessions or self.deferred)
@@ -148,12 +151,28 @@ def _preload(settings: Settings, name: str, path: Path) -> None:
 
 
 def collect(run: LearningRun) -> Collected:
-    """Take the sessions to learn from (recorded as this run's lineage) and their transcripts."""
+    """Take the sessions to learn from and the feedback on answers no run has learnt from
+    (recorded as this run's lineage), and their transcripts: a new session whole, with what the
+    user said of its down-rated answers in their place; a session learnt from before only as
+    its rated turns (`store.transcripts`)."""
     run.progress("collect")
     sessions = run.store.take_sessions(run.run_id, run.settings.learn_max_sessions,
                                        run.config.gate.refused_nights)
-    transcripts = {str(s["id"]): transcript(run.store.transcript(s["id"])) for s in sessions}
-    return Collected(sessions, transcripts, run.store.deferred_insights())
+    feedback = run.store.take_feedback(run.run_id)
+    if feedback:
+        sessions = run.store.taken_sessions(run.run_id)
+    rated: dict[str, list[dict]] = {}
+    for row in feedback:
+        rated.setdefault(str(row["session_id"]), []).append(row)
+    transcripts = {}
+    for session in sessions:
+        key, given = str(session["id"]), rated.get(str(session["id"]), [])
+        if given and given[0]["consumed"]:
+            transcripts[key] = [m for row in given for m in excerpt(row)]
+        else:
+            transcripts[key] = with_feedback(transcript(run.store.transcript(session["id"])),
+                                             given)
+    return Collected(sessions, transcripts, run.store.deferred_insights(), len(feedback))
 
 
 DEFERRED = "deferred:"
@@ -169,7 +188,8 @@ def _retold(row: dict) -> list[dict[str, Any]]:
 def dream(run: LearningRun, collected: Collected) -> Practice:
     """Dream on the sessions (insights, practice, teacher filter, replay of earlier insights),
     store what it derived, and split the kept items into training examples and gate probes."""
-    run.progress("dream", sessions=len(collected.sessions), deferred=len(collected.deferred))
+    run.progress("dream", sessions=len(collected.sessions), deferred=len(collected.deferred),
+                 feedback=collected.feedback)
     generator = run.generator or _generator(run.settings)
     earlier = run.store.earlier_insights(run.run_id)
     transcripts = {**collected.transcripts,

@@ -7,6 +7,7 @@ Every test that uses it has a sibling in test_chat.py that runs the real vLLM.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -54,7 +55,8 @@ class FakeEngine:
     async def chat(self, payload: dict[str, Any]) -> dict[str, Any]:
         words = self._reply(payload)
         return {
-            "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
+            "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion",
+            "created": int(time.time()),
             "model": payload["model"],
             "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(words)},
                          "finish_reason": "stop"}],
@@ -63,8 +65,8 @@ class FakeEngine:
 
     async def open_stream(self, payload: dict[str, Any]) -> FakeStream:
         words = self._reply(payload)
-        base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
-                "model": payload["model"]}
+        base = {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion.chunk",
+                "created": 0, "model": payload["model"]}
         chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                                         "finish_reason": None}]}]
         chunks += [

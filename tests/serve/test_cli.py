@@ -118,6 +118,27 @@ def test_keys_are_created_listed_and_revoked_and_a_missing_key_says_what_to_do(a
 
 
 @pytest.mark.slow
+def test_feedback_rates_a_real_completion_by_its_id_and_shows_with_the_session(api, client):
+    """The real engine's completion id (plain and streamed), rated with `lucid feedback`."""
+    reply = client.chat.completions.with_raw_response.create(
+        model="lucid", messages=[{"role": "user", "content": "What is my cat called?"}],
+        max_tokens=4, metadata={"learn": "false"})
+    completion, session = reply.parse().id, reply.headers["x-session-id"]
+    rated = lucid(api.url, "feedback", completion, "--rating", "-1", "--text",
+                  "Her name is Quillon.")
+    assert rated.returncode == 0, rated.stdout + rated.stderr
+    assert f"-1 on turn 1 of session {session}" in rated.stdout
+    shown = lucid(api.url, "sessions", "show", session)
+    assert "feedback -1: Her name is Quillon." in shown.stdout
+    with client.chat.completions.create(model="lucid", max_tokens=4, stream=True, messages=[
+            {"role": "user", "content": "Say hi"}], metadata={"learn": "false"}) as stream:
+        streamed = [chunk.id for chunk in stream][0]
+    assert lucid(api.url, "feedback", streamed, "--rating", "1").returncode == 0
+    unknown = lucid(api.url, "feedback", "chatcmpl-unknown", "--rating", "1")
+    assert unknown.returncode == 1 and "No chat completion" in unknown.stdout
+
+
+@pytest.mark.slow
 def test_learn_dry_run_follows_the_run_and_prints_what_each_session_taught(api, worker):
     made = httpx.post(f"{api.url}/admin/keys", headers=api.auth, timeout=60, json={
         "tenant": f"cli-{uuid.uuid4().hex[:8]}", "scopes": ["chat", "admin"]})

@@ -275,3 +275,39 @@ def test_earlier_heldout_questions_are_of_active_insights_of_earlier_learning_ru
     runs.retire_insights([city], cat)
     assert [r["insight_id"] for r in runs.earlier_heldout(tonight)] == [cat]
     assert runs.earlier_heldout(learned) == []  # a run is never checked on its own questions
+
+
+def _rated_turn(db, session: uuid.UUID, seq: int, rating: int, text: str | None) -> int:
+    turn = db.execute(
+        "INSERT INTO turns (session_id, seq, request_id, model_requested, model_served,"
+        " messages, response, status, latency_ms, thread_digest, started_at, completion_id)"
+        " VALUES (%s, %s, 'r', 'lucid', 'm', '[{\"role\": \"user\", \"content\": \"q\"}]',"
+        " 'a', 'completed', 1, '\\x00', now(), %s) RETURNING id",
+        (session, seq, f"chatcmpl-{uuid.uuid4().hex}")).fetchone()["id"]
+    return db.execute("INSERT INTO feedback (turn_id, rating, comment) VALUES (%s, %s, %s)"
+                      " RETURNING id", (turn, rating, text)).fetchone()["id"]
+
+
+def test_down_rated_answers_are_read_until_a_run_consumes_them_with_their_sessions(db, runs,
+                                                                                    tenant):
+    learnt, opted_out = add_session(db, tenant), add_session(db, tenant, learn=False)
+    first = runs.create()
+    assert [s["id"] for s in runs.take_sessions(first, 100)] == [learnt]
+    runs.finish(first, "succeeded", {"sessions_consumed": True})
+    down = _rated_turn(db, learnt, 1, -1, "It is Marenport.")
+    _rated_turn(db, learnt, 2, 1, None)  # an up-rating teaches nothing
+    _rated_turn(db, opted_out, 1, -1, "never read")
+
+    run = runs.create()
+    assert runs.take_sessions(run, 100) == []  # nothing new but the feedback
+    [row] = runs.take_feedback(run)
+    assert (row["id"], row["text"], row["session_id"], row["seq"], row["consumed"]) == (
+        down, "It is Marenport.", learnt, 1, True)
+    assert row["messages"] == [{"role": "user", "content": "q"}] and row["response"] == "a"
+    assert [s["id"] for s in runs.taken_sessions(run)] == [learnt]  # lineage: erasure taints
+    assert [r["id"] for r in runs.take_feedback(run)] == [down]  # a resumed run: the same
+    runs.finish(run, "succeeded", {"sessions_consumed": False})  # refused: read again
+    again = runs.create()
+    assert [r["id"] for r in runs.take_feedback(again)] == [down]
+    runs.finish(again, "succeeded", {"sessions_consumed": True})
+    assert runs.take_feedback(runs.create()) == []

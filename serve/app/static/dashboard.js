@@ -354,11 +354,20 @@ async function showSession(id) {
           "Forget this session")),
       ...session.transcript.map((m) => el("div", {class: `message ${m.role}`},
         el("span", {class: "role"}, m.role),
-        el("p", {}, typeof m.content === "string" ? m.content : JSON.stringify(m.content)))));
+        el("p", {}, typeof m.content === "string" ? m.content : JSON.stringify(m.content)),
+        ...feedbackOn(session, m))));
     box.hidden = false;
   } catch (error) {
     report(error);
   }
+}
+
+// What the user said of an answer (POST /v1/feedback), shown under it.
+function feedbackOn(session, message) {
+  if (message.role !== "assistant") return [];
+  const turn = (session.turns || []).find((t) => t.seq === message.turn);
+  return (turn?.feedback || []).map((f) => el("p", {class: `feedback ${f.rating > 0 ? "up" : "down"}`},
+    `feedback ${f.rating > 0 ? "+1" : "-1"}${f.text ? `: ${f.text}` : ""}`));
 }
 
 async function forget(id) {

@@ -86,6 +86,9 @@ def lineage(api, database_url, base_settings, tmp_path_factory):
             model="lucid", max_tokens=8, temperature=0, user=user,
             messages=[{"role": "user", "content": "My parrot is called Pixel."}])
     session = raw.headers["x-session-id"]
+    rated = httpx.post(f"{api.url}/v1/feedback", headers=AUTH, timeout=60, json={
+        "id": raw.parse().id, "rating": -1, "text": "Pixel is a parrot, not a cat."})
+    assert rated.status_code == 200, rated.text
     runs = RunStore.connect(database_url)
     try:
         run_id = runs.create("manual")
@@ -196,6 +199,8 @@ def test_in_chromium_rollback_changes_the_active_version_and_lineage_reaches_the
             expect(page.locator("#run-detail")).to_contain_text(f"Run #{lineage['run_id']}")
             page.click(f"#run-detail a:text('{lineage['session']}')")
             expect(page.locator("#transcript")).to_contain_text("My parrot is called Pixel.")
+            expect(page.locator("#transcript .feedback")).to_have_text(
+                "feedback -1: Pixel is a parrot, not a cat.")
             # A statement held for review, released from the page.
             row = page.locator(f'#review tr[data-insight="{lineage["held"]}"]')
             expect(row).to_contain_text("Pixelland")
