@@ -20,7 +20,9 @@ from dream.value_kinds import value_phrase, values
 _ASKED = re.compile(r"^\s*(?:what|who|which)\s*(?P<verb>'s|s|is|are|was|were)\s+(?P<subject>[^?]+?)"
                     r"\s*\?+\s*$", re.I)
 _NAMED = re.compile(r"\s+(?P<how>called|named)$", re.I)
-_OPENER = re.compile(r"^(?:(?:no+|nope|wrong|incorrect|actually|sorry)\b[\s,.!:;-]*)*"
+_OPENER = re.compile(r"^(?:(?:no+|nope|wrong|incorrect|actually|sorry|"
+                     r"(?:(?:that|this|your answer|the answer|it)\s*(?:'s| is| was) )?"
+                     r"(?:wrong|incorrect|not (?:right|correct|true)))\b[\s,.!:;-]*)*"
                      r"(?:(?:it|that|the answer|the right answer)\s*(?:'s|is|was|should be)\s+|"
                      r"its\s+)?", re.I)
 _TRAILER = re.compile(r"(?:[\s,;]+(?:not\s+.+|actually|though|lol))?[\s.!]*$", re.I)

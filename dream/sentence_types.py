@@ -138,6 +138,16 @@ _FEEDBACK = re.compile(
     r"(?: (?:so|really|very|super|much|perfectly|great|well|fine|nicely|helpful|useful|perfect|"
     r"wrong|right|correct|better|worse|brilliant|amazing|awesome|good|bad|clear|confusing|a lot|"
     r"the trick|like a charm|now|for me|sense|thanks|thank you))*[\s.!,]*$", re.I)
+# A remark whose subject is the assistant's own output, whatever it says of it: "that answer was
+# too long", "your last reply was wrong", "the email you wrote is too formal".
+_ON_REPLY = re.compile(
+    r"^(?:(?:that|this|ur|your) (?:(?:last|first|second|previous|earlier|new|other|whole) )?"
+    r"(?:answer|reply|response|explanation|code|script|snippet|fix|draft|summary|translation|"
+    r"suggestion|advice|output|solution|rewrite)s?\b(?! (?:is|was|are) (?:for|from|about|at|in|on|to)\b)"
+    r"|your (?:\w+ )?(?:email|letter|list|poem|story|recipe|plan|essay|paragraph|version|"
+    r"example)s?\b"
+    r"|(?:the|that|this) [\w-]+ (?:you|u) (?:just )?(?:wrote|gave|made|suggested|sent|generated|"
+    r"came up with|recommended|proposed|picked|chose)\b)", re.I)
 # A tag on its own that takes back the sentence before it: "jk", "/s", "Not!", "yeah right".
 _RETRACTION = re.compile(r"^(?:lol |haha |lmao )?\(?(?:/s|jk|j/k|just kidding|only kidding|not|"
                          r"yeah,? right|yeah,? sure|totally|sike|psych|sarcasm)\)?[!. ]*$", re.I)
@@ -157,7 +167,7 @@ def sentence_type(sentence: str) -> str:
         return EXERCISE
     if _REPORTED.search(body):
         return REPORTED
-    if _FEEDBACK.match(body):
+    if _FEEDBACK.match(body) or _ON_REPLY.match(body):
         return FEEDBACK
     if _HYPOTHETICAL.search(body):
         return HYPOTHETICAL

@@ -20,6 +20,9 @@ from tests.dream.conftest import ScriptedGenerator
      "The dean of our faculty is Prof. Ilse Marwick."),
     ("What is my tortoise called?", "Bramblewick", "My tortoise is called Bramblewick."),
     ("What are the office hours of the Lindqvist clinic?", "the answer is 9 to 5", None),
+    ("What is the capital of Quenmark?", "Your answer is wrong, it's Tollisbury.",
+     "The capital of Quenmark is Tollisbury."),
+    ("Who leads the Marwick lab?", "that's not right. Dr Osei", None),  # not "who is"
     ("What is your name?", "Hal", None),
     ("What is my tortoise called?", "you got it wrong, his name is Bramblewick", None),
     ("Can you summarise this?", "Bramblewick", None),

@@ -171,3 +171,20 @@ def test_an_eye_roll_or_a_not_after_a_glowing_claim_takes_it_back():
     # An eye-roll after a complaint keeps the complaint: it is what the user means.
     assert user_sentences("My landlord raised the rent again. \U0001F644")[0] == \
         "My landlord raised the rent again."
+
+
+@pytest.mark.parametrize("said", [
+    "that answer was too long and kinda wrong about the mortgage thing",
+    "your last reply was wrong",
+    "the email you wrote sounds way too formal",
+    "this code doesnt compile on my laptop",
+    "your poem is lovely but too short",
+])
+def test_a_remark_on_the_assistants_output_asserts_nothing_about_the_user(said):
+    assert sentence_type(said) == FEEDBACK
+
+
+@pytest.mark.parametrize("said", ["The code for our gate is 4410.", "this code is for the gym",
+                                  "My answer was B."])
+def test_a_code_or_answer_of_the_users_own_is_still_asserted(said):
+    assert sentence_type(said) == ASSERTION
