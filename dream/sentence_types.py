@@ -143,7 +143,8 @@ _FEEDBACK = re.compile(
 _ON_REPLY = re.compile(
     r"^(?:(?:that|this|ur|your) (?:(?:last|first|second|previous|earlier|new|other|whole) )?"
     r"(?:answer|reply|response|explanation|code|script|snippet|fix|draft|summary|translation|"
-    r"suggestion|advice|output|solution|rewrite)s?\b(?! (?:is|was|are) (?:for|from|about|at|in|on|to)\b)"
+    r"suggestion|advice|output|solution|rewrite)s?\b"
+    r"(?! (?:is|was|are) (?:for|from|about|at|in|on|to)\b)"
     r"|your (?:\w+ )?(?:email|letter|list|poem|story|recipe|plan|essay|paragraph|version|"
     r"example)s?\b"
     r"|(?:the|that|this) [\w-]+ (?:you|u) (?:just )?(?:wrote|gave|made|suggested|sent|generated|"
