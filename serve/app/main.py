@@ -33,6 +33,7 @@ from serve.observe.request_ids import RequestIdMiddleware
 from serve.trust.auth import AuthMiddleware, KeyCache
 from serve.trust.limits import BodyLimitMiddleware, NulInUrlMiddleware
 from serve.trust.ratelimit import RateLimiter
+from serve.trust.shared_ratelimit import SharedRateLimiter
 from store.adapters import AdapterStore
 from store.db import open_pool
 from store.erasure import SessionEraser
@@ -154,7 +155,9 @@ async def _stop_services(app: FastAPI, running: _Running) -> None:
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
     """Each one added wraps the ones before: a request meets them from the last up."""
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.state.limiter = RateLimiter(settings.rate_rpm, settings.rate_tpm)
+    app.state.limiter = SharedRateLimiter(settings.rate_limit_store, settings.rate_rpm,
+                                          settings.rate_tpm) \
+        if settings.rate_limit_store else RateLimiter(settings.rate_rpm, settings.rate_tpm)
     app.add_middleware(AuthMiddleware, state=app.state)  # before any body is read
     app.add_middleware(NulInUrlMiddleware)
     app.state.drain = Drain()

@@ -115,7 +115,7 @@ class StreamRelay:
         ctx = self.turn.ctx
         turn = self.tally.as_record(self.turn, self.tally.status)
         self.settled = True
-        self.turn_log.observe(turn, ctx.principal.key_id)
+        self.turn_log.observe(turn, ctx.principal)
         kept = completion_from_stream(self.tally.first or {}, turn.response, self.tally.finish,
                                       self.tally.usage) \
             if ctx.idempotency_key is not None and turn.status == "completed" else None
@@ -136,7 +136,7 @@ class StreamRelay:
         aborted = None
         if not self.settled:
             aborted = self.tally.as_record(self.turn, "aborted")
-            self.turn_log.observe(aborted, ctx.principal.key_id)
+            self.turn_log.observe(aborted, ctx.principal)
         self.background.spawn(self._close(aborted))
 
     async def _close(self, aborted: TurnRecord | None) -> None:

@@ -127,7 +127,7 @@ class ChatService:
         turn = PendingTurn(req, ctx, served, session_id).as_record(
             text, choice.get("finish_reason"), usage, "completed", latency, latency,
             result.get("id"))
-        self.turn_log.observe(turn, ctx.principal.key_id)
+        self.turn_log.observe(turn, ctx.principal)
         await self.turn_log.record(turn, result)
         return result, session_id
 

@@ -20,6 +20,8 @@ from serve.api.errors import SessionLogUnavailable
 from serve.chat.spool import TurnSpool
 from serve.observe.metrics import observe_turn
 from serve.trust.ratelimit import RateLimiter
+from serve.trust.shared_ratelimit import SharedRateLimiter
+from store.keys import Principal
 from store.sessions import SessionStore, TurnRecord
 
 log = logging.getLogger(__name__)
@@ -44,17 +46,20 @@ class TurnLog:
     """The end of every turn: observed, then recorded (or spooled), with the chat service's
     session store, spool and database timeout."""
 
-    def __init__(self, sessions: SessionStore, spool: TurnSpool | None, limiter: RateLimiter,
+    def __init__(self, sessions: SessionStore, spool: TurnSpool | None,
+                 limiter: RateLimiter | SharedRateLimiter,
                  db_timeout_s: float) -> None:
         self.sessions = sessions
         self.spool = spool
         self.limiter = limiter
         self.db_timeout_s = db_timeout_s  # then the database counts as down for this turn
 
-    def observe(self, turn: TurnRecord, key_id: str) -> None:
+    def observe(self, turn: TurnRecord, principal: Principal) -> None:
         """Count the turn in the metrics and spend its tokens from its key's budget."""
         observe_turn(turn)
-        self.limiter.spend(key_id, (turn.prompt_tokens or 0) + (turn.completion_tokens or 0))
+        self.limiter.spend(principal.key_id,
+                           (turn.prompt_tokens or 0) + (turn.completion_tokens or 0),
+                           principal.tpm)
 
     async def record(self, turn: TurnRecord, response: dict[str, Any] | None = None) -> None:
         """Commit the turn (and a response kept for idempotent replays), or spool it; raises

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         None, ge=1, description="Tokens (prompt + completion) per minute per key, unless the "
                                 "key sets its own. Unset: unlimited.")
 
+    rate_limit_store: str | None = Field(
+        None, description="A Redis URL where every API replica counts the rate limits, so N "
+                           "replicas let a key through its limits once, not N times (the "
+                           "deployment's Redis). Unset: each replica counts in its memory.")
+
     host: str = Field("127.0.0.1", description="Address the API listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
     log_format: Literal["json", "text"] = Field(

@@ -122,5 +122,5 @@ class AuthMiddleware:
         if needed not in principal.scopes:
             raise Forbidden(f"This API key lacks the '{needed}' scope this route needs.")
         if scope["path"] in RATE_LIMITED_PATHS and scope["method"] == "POST":
-            self.state.limiter.admit(principal.key_id, principal.rpm, principal.tpm)
+            await self.state.limiter.check(principal.key_id, principal.rpm, principal.tpm)
         return principal

@@ -3,8 +3,9 @@
 A request is refused (429 with `Retry-After`, the seconds until the window has room again) when
 the key already made `rpm` requests in the last minute, or its requests of the last minute used
 `tpm` tokens (prompt + completion, counted when each answer ends). Counted in this replica's
-memory: with N replicas behind a balancer a key gets up to N times its limits; put a shared
-limiter in the balancer where that matters.
+memory: with N replicas behind a balancer a key gets up to N times its limits. Where that matters,
+set `LUCID_RATE_LIMIT_STORE` and every replica counts in one Redis
+(`serve.trust.shared_ratelimit`); this one is the embedded default's.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class RateLimiter:
         self.clock = clock
         self._windows: dict[str, _Window] = {}
 
+    async def check(self, key_id: str, rpm: int | None, tpm: int | None) -> None:
+        """`admit`, as the shared limiter's call is made (awaited)."""
+        self.admit(key_id, rpm, tpm)
+
     def admit(self, key_id: str, rpm: int | None, tpm: int | None) -> None:
         """Count one request of `key_id`, or raise RateLimited without counting it."""
         rpm, tpm = rpm or self.default_rpm, tpm or self.default_tpm
@@ -59,8 +64,9 @@ class RateLimiter:
             raise RateLimited("tokens", tpm, wait)
         window.requests.append(now)
 
-    def spend(self, key_id: str, tokens: int) -> None:
-        """Tokens a finished answer of `key_id` used (prompt + completion)."""
+    def spend(self, key_id: str, tokens: int, tpm: int | None = None) -> None:
+        """Tokens a finished answer of `key_id` used (prompt + completion); `tpm`, the key's own
+        limit, is the shared limiter's concern (this one keeps every key's spending)."""
         if tokens <= 0 or (self.default_tpm is None and key_id not in self._windows):
             return
         now = self.clock()
