@@ -55,6 +55,11 @@ def _refusals(session: str) -> str:
             " AND r.metrics->>'gate_passed' = 'false')")
 
 
+# A queued run's place in the one queue all tenants' runs wait in (1: next); NULL once started.
+_QUEUE_POSITION = ("CASE WHEN r.status = 'queued' THEN (SELECT count(*) FROM learning_runs q"
+                   " WHERE q.status = 'queued' AND q.id <= r.id) END AS queue_position")
+
+
 class RunBusy(Exception):
     """Another run of this tenant holds the lock."""
 
@@ -86,13 +91,18 @@ class RunStore:
         return row["tenant_id"]
 
     def tenants_to_learn(self) -> list[int]:
-        """Tenants with sessions no succeeded run consumed yet (the default tenant always: its
-        nightly run is recorded even when there is nothing new)."""
+        """Tenants with sessions, or down-rated answers, no succeeded run consumed yet (the
+        default tenant always: its nightly run is recorded even when there is nothing new)."""
         rows = self.conn.execute(
-            "SELECT DISTINCT s.tenant_id FROM sessions s WHERE s.learn AND NOT EXISTS"
+            "SELECT DISTINCT s.tenant_id FROM sessions s WHERE s.learn AND (NOT EXISTS"
             " (SELECT 1 FROM run_sessions rs JOIN learning_runs r ON r.id = rs.run_id"
             "  WHERE rs.session_id = s.id AND r.status = 'succeeded'"
-            "  AND coalesce((r.metrics->>'sessions_consumed')::boolean, false))").fetchall()
+            "  AND coalesce((r.metrics->>'sessions_consumed')::boolean, false))"
+            " OR EXISTS (SELECT 1 FROM turns t JOIN feedback f ON f.turn_id = t.id"
+            "  WHERE t.session_id = s.id AND f.rating < 0 AND NOT EXISTS"
+            "  (SELECT 1 FROM run_feedback rf JOIN learning_runs r ON r.id = rf.run_id"
+            "   WHERE rf.feedback_id = f.id AND r.status = 'succeeded'"
+            "   AND coalesce((r.metrics->>'sessions_consumed')::boolean, false))))").fetchall()
         return sorted({DEFAULT_TENANT_ID, *(r["tenant_id"] for r in rows)})
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -104,6 +114,10 @@ class RunStore:
             " VALUES (%s, %s, %s, %s) RETURNING id",
             (self.tenant_id, trigger, Jsonb(config or {}), dry_run)).fetchone()
         return row["id"]
+
+    def set_task(self, run_id: int, task_id: str) -> None:
+        self.conn.execute("UPDATE learning_runs SET task_id = %s WHERE id = %s AND tenant_id = %s",
+                          (task_id, run_id, self.tenant_id))
 
     def claim(self, run_id: int, task_id: str | None) -> dict:
         """Take the tenant's run lock and mark the run running. A run still marked running is
@@ -414,8 +428,8 @@ class AsyncRunStore:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT r.*, (SELECT count(*) FROM run_sessions rs WHERE rs.run_id = r.id)"
-                " AS session_count FROM learning_runs r WHERE r.tenant_id = %s"
-                " ORDER BY r.id DESC LIMIT %s", (self.tenant_id, limit))
+                f" AS session_count, {_QUEUE_POSITION} FROM learning_runs r"
+                " WHERE r.tenant_id = %s ORDER BY r.id DESC LIMIT %s", (self.tenant_id, limit))
             return await cur.fetchall()
 
     async def stats(self) -> dict[str, Any]:
@@ -431,7 +445,8 @@ class AsyncRunStore:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT r.*, (SELECT count(*) FROM run_sessions rs WHERE rs.run_id = r.id)"
-                " AS session_count, (SELECT coalesce(array_agg(s.public_id ORDER BY"
+                f" AS session_count, {_QUEUE_POSITION},"
+                " (SELECT coalesce(array_agg(s.public_id ORDER BY"
                 " s.created_at, s.id), '{}') FROM run_sessions rs JOIN sessions s"
                 " ON s.id = rs.session_id WHERE rs.run_id = r.id) AS session_ids,"
                 " (SELECT array_agg(v.name) FROM adapter_versions v"

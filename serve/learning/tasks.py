@@ -52,21 +52,19 @@ app = make_app(settings)
 
 @app.task(name=TASK_LEARN, bind=True)
 def learn(self, run_id: int | None = None, trigger: str = "manual") -> dict:
-    """Run one learning run; with no `run_id` (the schedule), a new run for every tenant with
-    sessions to learn from, one after another (each tenant learns only from its own)."""
+    """Run one learning run; with no `run_id` (the schedule), queue a run of its own for every
+    tenant with something to learn (`serve.learning.nightly`), for any worker to take."""
+    if run_id is None:
+        from serve.learning.nightly import enqueue_runs
+
+        def send(queued: int) -> str:
+            return self.app.send_task(TASK_LEARN, kwargs={"run_id": queued, "trigger": trigger},
+                                      retry=False).id
+
+        return {"queued": enqueue_runs(settings.database_url or "", send, trigger)}
     from transformers.utils import logging as hf_logging
 
     from serve.learning.run import run_learning  # heavy imports (torch) only in the worker
-    from store.runs import RunStore
 
     hf_logging.disable_progress_bar()  # tqdm bars would flood the worker log
-    if run_id is not None:
-        return run_learning(settings, run_id=run_id, trigger=trigger, task_id=self.request.id)
-    store = RunStore.connect(settings.database_url or "")
-    try:
-        tenants = store.tenants_to_learn()
-    finally:
-        store.close()
-    results = [run_learning(settings, trigger=trigger, task_id=self.request.id, tenant_id=t)
-               for t in tenants]
-    return {"runs": results}
+    return run_learning(settings, run_id=run_id, trigger=trigger, task_id=self.request.id)
