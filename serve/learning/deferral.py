@@ -4,7 +4,10 @@ When the gate refuses a candidate because answers it must keep changed (general 
 answers, `distill.locality`), the changes point at statements (`distill.attribution`): a changed
 neighbour at the statement it sits beside, a changed general answer at the statements sharing its
 relation. The run trains again without them (`dream.narrowing`), their anchors still in, up to
-`GateConfig.retries` times. When a candidate then passes, what it left out is stored as deferred
+`GateConfig.retries` times. Damage that points at no statement (a general answer of another kind
+changed) cannot be undone by leaving statements out: the run trains again once with more
+general prompts, whose teacher is the model as it is, to hold it nearer to what it was.
+When a candidate then passes, what it left out is stored as deferred
 insights with the changed answers as the reason; later nights read them again like a session,
 with their own anchors, and after `GateConfig.deferral_nights` nights that could not learn them
 they are rejected for an operator to review (`GET /admin/insights?status=deferred|rejected`).
@@ -18,10 +21,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from distill.attribution import culprits, refused_for_damage
 from distill.gate import Verdict
+from distill.trainer import PracticeExample
+from dream.datasets import load_general_prompts
 from dream.insights import render
 from dream.narrowing import without_statements
 from serve.learning.stages import DEFERRED, Candidate, LearningRun, Practice, practice_of
@@ -51,16 +56,53 @@ Retrain = Callable[[Practice], tuple[Candidate, Verdict, int]]
 """Train a candidate on a practice set and gate it: (candidate, verdict, sessions erased)."""
 
 
+def anchored_harder(practice: Practice) -> Practice | None:
+    """The same practice with more general prompts, whose teacher is the model as it is (no
+    context): at least as many again as it had, at least `MIN_EXTRA_GENERAL`, from the shipped
+    set's prompts it did not use (None when none is left)."""
+    used = {_asked(example.prompt) for example in practice.train}
+    unused = [p for p in load_general_prompts() if _asked([{"role": "user", "content": p}])
+              not in used]
+    had = sum(1 for example in practice.train if not example.context and not example.checker)
+    extra = unused[:max(had, MIN_EXTRA_GENERAL)]
+    if not extra:
+        return None
+    return replace(practice, train=[*practice.train, *(
+        PracticeExample([{"role": "user", "content": p}]) for p in extra)])
+
+
+MIN_EXTRA_GENERAL = 8
+
+
+def _asked(prompt: list[dict]) -> str:
+    return " ".join(str(prompt[-1].get("content", "")).lower().split()) if prompt else ""
+
+
 def learn_safely(run: LearningRun, first: Outcome, retrain: Retrain) -> Outcome:
     """Train again without the statements a refusal for damage points at, while retries last
-    and something is left to learn."""
+    and something is left to learn; when the damage points at no statement, train again once
+    anchored harder (`anchored_harder`)."""
     outcome = first
+    anchored = False
     for _ in range(run.config.gate.retries):
         verdict = outcome.verdict
         if verdict.passed or outcome.erased or not refused_for_damage(verdict.kinds):
             break
         statements = outcome.practice.result.statements()
         blame = culprits(verdict.details.get("locality", {}), statements)
+        if not blame and not anchored:
+            harder = anchored_harder(outcome.practice)
+            if harder is None:
+                break
+            anchored = True
+            added = len(harder.train) - len(outcome.practice.train)
+            log.info("run %s: the damage points at no statement; training again with %d more "
+                     "general prompts", run.run_id, added)
+            run.progress("retrain", general_added=added)
+            candidate, verdict, erased = retrain(harder)
+            outcome = Outcome(harder, candidate, verdict, erased, outcome.held,
+                              outcome.attempts + 1)
+            continue
         if not blame or set(blame) >= set(statements):
             break  # nothing to leave out, or nothing left to learn
         result = without_statements(outcome.practice.result, set(blame))

@@ -15,7 +15,13 @@ from distill.gate import Verdict
 from distill.trainer import TrainReport
 from dream.insights import render
 from serve.config.settings import Settings
-from serve.learning.deferral import Outcome, give_up, learn_safely, record
+from serve.learning.deferral import (
+    MIN_EXTRA_GENERAL,
+    Outcome,
+    give_up,
+    learn_safely,
+    record,
+)
 from serve.learning.stages import DEFERRED, Candidate, LearningRun, practice_of
 from store.runs import RunStore
 from tests.dream.test_narrowing import CAPITAL, PET, SESSIONS
@@ -72,7 +78,6 @@ def test_a_refusal_for_damage_trains_again_without_the_statements_it_points_at(r
 
 @pytest.mark.parametrize("reasons, beside, retries", [
     (["perplexity: general perplexity rose +12.0% > 10%"], CAPITAL, 1),  # nothing to leave out
-    (["neighbours: neighbour answers unchanged 50% < 95%"], None, 1),  # points at no statement
     (["neighbours: neighbour answers unchanged 50% < 95%"], CAPITAL, 0),  # no retries
 ])
 def test_no_second_training_when_it_cannot_help(runs, tmp_path, reasons, beside, retries):
@@ -84,6 +89,30 @@ def test_no_second_training_when_it_cannot_help(runs, tmp_path, reasons, beside,
         raise AssertionError("trained again")
 
     assert learn_safely(run, first, retrain) is first
+
+
+def test_damage_pointing_at_no_statement_trains_once_more_anchored_harder(runs, tmp_path):
+    run = learning_run(runs, tmp_path, retries=2)
+    practice = practice_of(2, dream_run(SESSIONS), {})
+    refused = verdict(False, ["regression: regression accuracy fell 0.05 > 0.05"])
+    general = [e for e in practice.train if not e.context and not e.checker]
+    seen = []
+
+    def retrain(again):
+        seen.append(again)
+        return candidate(f"v{len(seen) + 1}"), refused, 0  # refused again: no third training
+
+    outcome = learn_safely(run, Outcome(practice, candidate("v1"), refused, 0), retrain)
+    [harder] = seen
+    added = harder.train[len(practice.train):]
+    assert harder.train[:len(practice.train)] == practice.train
+    assert len(added) >= max(len(general), MIN_EXTRA_GENERAL)
+    assert all(not e.context and not e.checker for e in added)  # the model as it is teaches
+    had = {e.prompt[-1]["content"] for e in practice.train}
+    new = [e.prompt[-1]["content"] for e in added]
+    assert len(new) == len(set(new)) and not had & set(new)  # prompts it had are not added
+    assert outcome.attempts == 2 and outcome.held == {}
+    assert outcome.report()["statements_learned"] == practice.result.statements()
 
 
 def test_deferred_statements_are_stored_tried_again_and_rejected_after_the_last_night(
