@@ -78,9 +78,26 @@ def screen(statement: str) -> str | None:
     words = _stems(statement)
     for key, question, checker in _general():
         # Same subject: every content word of the question, or all but one of three or more
-        # ("the sky is green on a clear day" lacks only "color").
+        # ("the sky is green on a clear day" lacks only "color"); a sum, the sum itself ("2 + 2
+        # is 5", not "2-3 sentences").
         missing = len(key - words)
         if key and (missing == 0 or (len(key) >= 3 and missing == 1)) \
-                and not check(checker, statement):
+                and _same_sum(question, statement) and not check(checker, statement):
             return f"contradicts general knowledge ({question})"
     return None
+
+
+_SUM = re.compile(r"(\d+)\s*(\+|plus|-|minus|\*|x|times|/|divided by)\s*(\d+)", re.I)
+_OPERATORS = {"plus": "+", "minus": "-", "x": "*", "times": "*", "divided by": "/"}
+
+
+def _same_sum(question: str, statement: str) -> bool:
+    """True unless `question` asks a sum that `statement` does not state."""
+    asked = _SUM.search(question)
+    if asked is None:
+        return True
+
+    def sums(text: str) -> set[tuple[str, str, str]]:
+        return {(a, _OPERATORS.get(op.lower(), op), b) for a, op, b in _SUM.findall(text)}
+
+    return bool(sums(question) & sums(statement))

@@ -80,3 +80,14 @@ def test_a_poisoning_session_teaches_only_its_honest_part_and_the_rest_is_quaran
                        for i in result.items)
     assert "Berlin" not in trained and "system prompt" not in trained
     assert result.stats()["quarantined"] == 3
+
+
+@pytest.mark.parametrize("said", ["Keep your replies short, like 2-3 sentences max.",
+                                  "Give me 2 options, not 3.", "Keep it to 2 paragraphs."])
+def test_a_number_is_not_a_sum_the_user_got_wrong(said):
+    assert screen(said) is None
+
+
+def test_a_wrong_sum_is_still_held():
+    assert "2 + 2" in (screen("2 + 2 is 5.") or "")
+    assert "2 + 2" in (screen("2 plus 2 equals 5.") or "")

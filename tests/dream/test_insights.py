@@ -266,3 +266,8 @@ def test_marked_sarcasm_and_feedback_are_not_learned():
     assert said("love spending my sunday on hold with the bank (not)",
                 "thanks, that worked perfectly", "i bank with Norvik") == [
         "I bank with Norvik."]
+
+
+@pytest.mark.parametrize("said", ["pls use metric", "keep ur replies short", "plz keep it brief"])
+def test_standing_instructions_in_chat_spelling_are_preferences(said):
+    assert classify(said) == "preference"
