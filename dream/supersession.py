@@ -67,6 +67,11 @@ _TRANSITION = re.compile(
     r"\b(?:moved|migrated|switched|changed|went|upgraded|downgraded|shifted|swapped|converted|"
     r"transferred|relocated|graduated)\s+(?:(?:over|back|all|jobs|teams)\s+)?"
     r"(?P<from>from\s+(?P<old>[^,;]+?)\s+)(?:to|into|for|over to)\s+(?P<new>[^,;]+)", re.I)
+# Something that was moved to a new value: "the launch got pushed to 2 june".
+_MOVED = re.compile(
+    r"^(?:the |our |my |their )?(?P<subject>[\w' -]{2,40}?)\s+(?:got |was |has been |is |'s |"
+    r"been |just |now )*(?:pushed|moved|postponed|delayed|rescheduled|bumped|brought forward|"
+    r"changed|shifted)(?: back| up| forward| out)?\s+(?:to|till|until)\s+(?P<value>.+)$", re.I)
 # Verbs that say a first-person value changed ("we switched to wednesdays").
 _CHANGE_VERBS = {"switched", "changed", "moved", "went", "shifted", "swapped", "upgraded",
                  "downgraded", "transferred", "relocated", "turned"}
@@ -222,7 +227,7 @@ class Memory:
             return
         if signal and (self._possessive(body) or self._revise(body) or self._rephrase(body)):
             return
-        if corrects and self._restate(body):
+        if (corrects or _MOVED.match(body)) and (self._restate(body) or self._moved(body)):
             return
         if kind is None or not body:
             return
@@ -336,6 +341,24 @@ class Memory:
             return False
         spans = [m for t, m in values(held.statement) if t == kind]
         return self._replace(held, spans[-1], value.group().strip())
+
+    def _moved(self, body: str) -> bool:
+        """"The launch got pushed to 2 june" ("it got delayed to 11am"): the latest statement
+        about the launch (about anything, for "it") holding a value of that kind now holds the
+        new one."""
+        moved = _MOVED.match(_first_clause(body))
+        found = values(" " + moved["value"]) if moved else []
+        if not moved or len(found) != 1:
+            return False
+        subject = normalize(moved["subject"]).split()[-1:]
+        if subject and subject[0] in _PRONOUNS - {"it"} | {"we", "you"}:
+            return False  # people who moved: the same-slot rules read "we moved to Nantes"
+        anything = subject in (["it"], ["that"], ["this"])  # the latest, whatever it is
+        kind, value = found[0]
+        held = self._latest(lambda k: bool(subject) and (anything or contains_phrase(
+            k.statement, subject[0])) and any(t == kind for t, _ in values(k.statement)))
+        spans = [m for t, m in values(held.statement) if t == kind] if held else []
+        return held is not None and self._replace(held, spans[-1], value.group().strip())
 
     def _retire_transitioned(self, body: str) -> None:
         """"We moved from Plinko to Zulip": what held the old value goes. The statement keeps

@@ -204,3 +204,19 @@ def test_a_change_from_one_value_to_another_retires_the_old_one(sessions):
                                   ("sorry", "actually", "lol")])
 def test_a_bare_marker_without_a_statement_is_read_without_error(said):
     assert all(s.strip(" .") for s in kept(*said))
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    (("the recital is on 12 april", "update: recital got pushed to 19 april"),
+     ["The recital is on 19 april."]),
+    (("Our sprint review is on Tuesday.", "the review was moved to Thursday"),
+     ["Our sprint review is on Thursday."]),
+    (("my train leaves at 7:40", "ugh it got delayed to 8:15"), ["My train leaves at 8:15."]),
+])
+def test_a_thing_moved_to_a_new_value_holds_it(said, expected):
+    assert kept(*said) == expected
+
+
+def test_moving_one_thing_leaves_another_alone():
+    assert kept("the party is on saturday", "the deadline got pushed to monday") == [
+        "The party is on saturday.", "The deadline got pushed to monday."]
