@@ -77,6 +77,13 @@ _CHANGE_VERBS = {"switched", "changed", "moved", "went", "shifted", "swapped", "
                  "downgraded", "transferred", "relocated", "turned"}
 _SPLIT_UP = re.compile(r"^(?P<who>[\w' ]{1,40}?) and (?:i|we) (?:just |finally )?"
                        r"(?:broke up|split up|divorced|separated)\b", re.I)
+# Someone or something gone for good: "so biscuit died :(", "Rex passed away last week", "i
+# killed Tavian off in chapter 3", "we had to put Momo down".
+_DIED = re.compile(
+    r"^(?:so |sadly |unfortunately )?(?P<who>[A-Z][\w'-]*(?: [A-Z][\w'-]*)?|[a-z][\w'-]+)"
+    r"\s+(?:has |just |sadly )*(?:died|passed away|passed on|is dead|was put down|ran away)\b"
+    r"|^(?:(?:i|we)\s+)?(?:just |finally )?(?:killed|put)\s+(?P<whom>[A-Z]?[\w'-]+)\s+"
+    r"(?:off|down)\b", re.I)
 _POSSESSIVE = re.compile(r"^(?P<whose>ours|mine|his|hers|theirs)\s+(?:is|are|was)\s+(?:called\s+|"
                          r"named\s+)?(?P<value>.+)$", re.I)
 _THIRD_PERSON = {"he", "she", "it", "they", "his", "her", "their", "its"}
@@ -426,11 +433,14 @@ class Memory:
         return True
 
     def _retire_renamed(self, body: str) -> None:
-        """"We renamed A to B", "A is now B", "A and I broke up": what names A goes."""
-        gone = RENAME.search(body) or _SPLIT_UP.match(body)
+        """"We renamed A to B", "A is now B", "A and I broke up", "A died": what names A
+        goes."""
+        gone = RENAME.search(body) or _SPLIT_UP.match(body) or _DIED.match(body)
         if gone:
-            what = next(g for g in (gone.groupdict().get(n) for n in ("old", "was", "who")) if g)
-            self._retire(lambda k: contains_phrase(k.statement, what))
+            what = next(g for g in (gone.groupdict().get(n) for n in ("old", "was", "who",
+                                                                       "whom")) if g)
+            if what.lower() not in _PRONOUNS | {"we", "my", "our", "the"}:
+                self._retire(lambda k: contains_phrase(k.statement, what))
 
     def _retire_ended(self, clause: str) -> None:
         """"I left Deloitte" retires what mentions Deloitte; "I no longer work there", "I'm not

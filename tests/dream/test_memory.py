@@ -220,3 +220,14 @@ def test_a_thing_moved_to_a_new_value_holds_it(said, expected):
 def test_moving_one_thing_leaves_another_alone():
     assert kept("the party is on saturday", "the deadline got pushed to monday") == [
         "The party is on saturday.", "The deadline got pushed to monday."]
+
+
+@pytest.mark.parametrize("sessions", [
+    [["my hamster is called Pip"], ["so pip died :( we got a new one called Nutmeg"]],
+    [["The villain is Lord Vask.", "i killed Vask off in chapter 2"]],
+    [["my grandpa lives in Oslo"], ["grandpa passed away in june"]],
+])
+def test_someone_gone_for_good_retires_what_held_them(sessions):
+    found = [s for s, _ in remember([session(*said) for said in sessions])]
+    assert len(found) == 1, found
+    assert not found[0].lower().startswith(("my hamster is", "the villain is", "my grandpa lives"))
