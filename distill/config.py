@@ -229,10 +229,11 @@ class GateConfig(StrictConfig):
     earlier_questions: int = 24
     """Earlier nights' held-out questions the gate asks, sampled across their insights (0..200;
     0 turns the retention check off)."""
-    retries: int = 1
-    """When the gate refuses for changed answers, train again this many times at most without
+    retries: int = 2
+    """When the gate refuses for changed answers, train again this many times at most: without
     the statements the changes point at (`serve.learning.deferral`), which are then deferred to
-    later nights (0..3)."""
+    later nights, or once anchored harder when they point at none (0..3). Two: in the learning
+    e2e a candidate trained without one statement was refused again for another."""
     deferral_nights: int = 3
     """Nights a deferred statement is tried before it is rejected for review (1..30)."""
     refused_nights: int = 3
