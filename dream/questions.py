@@ -28,6 +28,7 @@ from dream.grammar import (
     plural,
     possessive,
 )
+from dream.negation import is_negated
 from dream.personal_facts import name_list, named_group
 from dream.rewordings import learning_topic, reword
 from dream.spans import DET, MONTH, NEW_CLAUSE, contrast, trim
@@ -142,15 +143,18 @@ def _origin(c: str) -> list[Derived] | None:
 
 
 def _home(c: str) -> list[Derived] | None:
-    """"We moved to Lisbon", "My sister lives in Rome"."""
-    if m := re.match(r"^(.+?) (?:has |have |recently |just )*(?:moved|relocated) to (.+)$", c):
-        np = noun_phrase(m.group(1))
+    """"We moved to Lisbon", "My sister lives in Rome", "I moved from Leeds to Bristol" (where
+    the move started is the old value: an answer giving it fails)."""
+    if m := re.match(r"^(.+?) (?:has |have |recently |just |finally )*(?:moved|relocated)"
+                     r"(?: (?:away |back |over )?from (.+?))? (?:to|into) (.+)$", c):
+        np, old, new = noun_phrase(m.group(1)), m.group(2), m.group(3)
+        was = (old,) if old else ()
         if np in {"I", "we"}:
-            return [ask(f"Where {do(np)} {np} live now?", m.group(2), np, "location"),
-                    ask(f"Where did {np} move to?", m.group(2), np, "location")]
-        return [ask(f"Where {be(np)} {np} now?", m.group(2), np, "location"),
-                ask(f"Where {be(np)} {np} located?", m.group(2), np, "location"),
-                ask(f"Where did {np} move to?", m.group(2), np, "location")]
+            return [ask(f"Where {do(np)} {np} live now?", new, np, "location", was),
+                    ask(f"Where did {np} move to?", new, np, "location", was)]
+        return [ask(f"Where {be(np)} {np} now?", new, np, "location", was),
+                ask(f"Where {be(np)} {np} located?", new, np, "location", was),
+                ask(f"Where did {np} move to?", new, np, "location", was)]
     if m := re.match(r"^(.+?) (?:live|lives|reside|resides) in (.+)$", c):
         np = noun_phrase(m.group(1))
         return [ask(f"Where {do(np)} {np} live?", m.group(2), np, "location")]
@@ -273,27 +277,42 @@ def _identity(c: str) -> list[Derived] | None:
 # "was born" without a year or place is no copula).
 _FAMILIES = (personal_facts.renames, world_facts.relational, _names, _origin, _home, _work,
              _numbers, _tastes, _given_names, personal_facts.vehicle, _place_of_action, _identity)
+# What a negated clause may still say: "I don't like olives" is a taste. Every other family
+# reads a clause as asserting its value, so "I don't live in Leeds anymore" would teach Leeds.
+_NEGATED_FAMILIES = (_tastes,)
+# "Used to" and "anymore" put the value in the past: what the user no longer holds.
+_BYGONE = re.compile(r"\bused to\b|\bany ?more\b|\bformerly\b|\bex-", re.I)
+# A contrast after the value ("Max, not Rex", "tea rather than coffee") negates what it sets
+# against, not the clause: it is cut before the clause is tested for negation.
+_CONTRAST_TAIL = re.compile(r"(?:,\s*|\s+)(?:and |but )?(?:not|rather than|instead of)\s.*$",
+                            re.I)
 # What any clause may say besides its main fact: a name in apposition, a date, a job or diet.
 _ALSO = (personal_facts.appositive_names, personal_facts.dated, personal_facts.progressive,
          personal_facts.roles)
 # Where one statement holds several facts: "the code is 4471 and standup is at 9:15", "I'm 34,
 # my wife is 35", "...; ...".
-_FACTS = re.compile(rf"\s*;\s*|,?\s+(?:and|but|so|while|whereas)\s+(?={NEW_CLAUSE})|"
-                    rf",\s+(?={NEW_CLAUSE})")
+_FACTS = re.compile(rf"\s*;\s*|\s+[-\u2013\u2014]+\s+|"
+                    rf",?\s+(?:and|but|so|while|whereas)\s+(?:(?:now|nowadays|these days|"
+                    rf"today|currently),?\s+)?(?={NEW_CLAUSE})|,\s+(?={NEW_CLAUSE})")
+# A clause whose subject was left out, as people write: "just moved to Porto!", "... - moved to
+# Bergen in May". The verbs are those a pattern reads after a subject.
+_NO_SUBJECT = re.compile(r"^(?:(?:just|recently|finally|also) )*(?:moved|relocated|named|"
+                         r"nicknamed|bought|adopted)\b", re.I)
 
 
 def _clause(clause: str) -> list[Derived]:
     """Questions for one clause; the first pattern family that matches wins."""
     c = clause.strip(" .!;,")
+    negated = is_negated(_CONTRAST_TAIL.sub("", c)) or bool(_BYGONE.search(c))
     found: list[Derived] = []
-    for family in _FAMILIES:
+    for family in _NEGATED_FAMILIES if negated else _FAMILIES:
         fits = family(c)
         if fits is not None:
             found = fits
             break
     asked = {d.question for d in found}
     when = any(d.question.startswith("When") for d in found)
-    for extra in _ALSO:
+    for extra in () if negated else _ALSO:
         found += [d for d in extra(c) if d.question not in asked
                   and not (when and d.relation == "when")]
     return found
@@ -313,6 +332,9 @@ def derive(statements: list[str]) -> list[Derived]:
                 versions = [f"{possessive(r)}{part[pronoun.end():]}" for r in referents]
             elif pronoun:
                 versions = [referent + part[pronoun.end():] for referent in referents]
+            elif _NO_SUBJECT.match(part):
+                subject = "we" if re.search(r"\b(?:we|our|us)\b", statement, re.I) else "I"
+                versions = [f"{subject} {part[0].lower()}{part[1:]}"]
             else:
                 versions = [part]
             found = []

@@ -31,8 +31,11 @@ _TRAILING = re.compile(r"\s*(?:,.*|\s(?:which|who|because|since|so that|but|alth
                        rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}\b[\w ,]*)|"
                        r"\s(?:now|today|currently|these days|at the moment|right now|recently|"
                        r"as well|too|daily|every (?:day|morning|evening|night|week|weekday)|"
-                       r"(?:last|this|next) (?:week|month|year|summer|winter|spring|"
-                       r"fall|autumn)|(?:a (?:few|couple of) )?(?:days|weeks|months|years) ago))+$",
+                       r"(?:last|this|next|earlier this) (?:week|weekend|month|year|summer|"
+                       r"winter|spring|fall|autumn)|yesterday|the other day|so far|"
+                       r"(?:in|during|over|through)(?: the)? (?:spring|summer|fall|autumn|"
+                       r"winter|holidays|weekend)|(?:a while|not long|a bit) ago|"
+                       r"(?:a (?:few|couple of) )?(?:days|weeks|months|years) ago))+$",
                        re.I)
 _GENERIC = {"company", "thing", "person", "place", "kind", "type", "one", "lot", "guy", "man",
             "woman", "name", "years", "year", "old"}

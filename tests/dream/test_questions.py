@@ -198,3 +198,44 @@ def test_a_list_of_names_is_asked_whole(statement):
     assert check(checker, "Mia, Leo and Sam")
     assert not check(checker, "Leo")
     assert got["How many kids do I have?"] == {"type": "number", "value": 3}
+
+
+@pytest.mark.parametrize("statement", [
+    "I don't live in Grindlewick anymore.", "We no longer work at Acme.",
+    "I used to live in Austin.", "My dog isn't called Rex.", "I never worked at Globex.",
+    "I'm not a nurse."])
+def test_a_negated_or_bygone_clause_teaches_no_value(statement):
+    """What the user says they no longer (or never) hold must not become an answer to learn."""
+    assert qa([statement]) == {}
+
+
+def test_a_negation_still_reads_as_a_dislike_and_a_contrast_is_not_a_negation():
+    assert qa(["I don't like olives."]) == {
+        "What do I dislike?": {"type": "contains_any", "values": ["olives"]}}
+    assert check(qa(["My dog is called Max, not Rex."])["What is my dog's name?"], "Max")
+
+
+@pytest.mark.parametrize("statement", [
+    "I moved from Grindlewick to Thornbury in the spring.",
+    "I don't live in Grindlewick anymore - moved to Thornbury over the summer",
+    "I used to live in Grindlewick but now I live in Thornbury.",
+    "just moved to Thornbury!",
+    "Moved to Thornbury a while ago, loving it so far"])
+def test_a_move_asks_the_new_place_and_never_the_old(statement):
+    got = qa([statement])
+    checker = got.get("Where do I live now?") or got["Where do I live?"]
+    assert checker["values"][0] == "Thornbury", got
+    assert check(checker, "You live in Thornbury.")
+    assert all("Grindlewick" not in q and "Grindlewick" not in c["values"]
+               for q, c in got.items()), got
+
+
+def test_where_a_move_started_is_a_wrong_answer():
+    checker = qa(["My sister moved from Paris to Lyon last year."])["Where is my sister now?"]
+    assert check(checker, "Lyon")
+    assert not check(checker, "She is in Paris.")
+
+
+def test_a_dash_separates_facts():
+    got = qa(["I no longer work at Acme - I work at Globex now."])
+    assert got["Where do I work?"] == {"type": "contains_any", "values": ["Globex"]}
