@@ -308,12 +308,14 @@ class RunStore:
             (self.tenant_id, run_id, limit)).fetchall()
 
     def retire_insights(self, ids: list[int], replaced_by: int | None) -> list[int]:
-        """Retire this tenant's active insights `ids`, superseded by insight `replaced_by`: they
-        are kept (lineage, review) but never replayed. The ids retired now."""
+        """Retire this tenant's active (or deferred) insights `ids`, superseded by insight
+        `replaced_by`: they are kept (lineage, review) but never replayed or tried again. The
+        ids retired now."""
         rows = self.conn.execute(
             "UPDATE insights i SET status = 'retired', replaced_by = %s FROM sessions s"
             " WHERE i.id = ANY(%s) AND s.id = i.session_id AND s.tenant_id = %s"
-            " AND i.status = 'active' RETURNING i.id", (replaced_by, ids, self.tenant_id))
+            " AND i.status IN ('active', 'deferred') RETURNING i.id",
+            (replaced_by, ids, self.tenant_id))
         return sorted(row["id"] for row in rows.fetchall())
 
     def narrow_insight(self, insight_id: int, text: str) -> int | None:

@@ -235,6 +235,7 @@ def _store_dream(run: LearningRun, result: DreamResult,
         ids = run.store.replace_insights(run.run_id, session_id, rows)
         insight_ids[session_id] = ids[0] if insight is not None else None
     _retire_superseded(run, result, earlier, insight_ids, store=not run.dry_run)
+    _drop_corrected_deferred(run, result, insight_ids, store=not run.dry_run)
     # Replayed items point at the earlier insight they came from: erasing its session then
     # deletes them too and taints what this run trains.
     replayed = {row["text"]: row["id"] for row in earlier}
@@ -277,6 +278,32 @@ def _retire_superseded(run: LearningRun, result: DreamResult, earlier: list[dict
     if retired:
         log.info("run %s: %d earlier insights superseded%s", run.run_id, len(retired),
                  "" if store else " (dry run: left as they are)")
+
+
+def _drop_corrected_deferred(run: LearningRun, result: DreamResult,
+                             insight_ids: dict[str, int | None], store: bool = True) -> None:
+    """A statement an earlier night deferred and a session since corrected ("I live in Leeds"
+    held back, then "we moved to York") is not tried again: its row is retired, replaced by the
+    correcting session's insight, and nothing is trained or asked from it tonight. A deferred
+    row with a statement still standing beside the corrected one goes whole: learning less is
+    safer than teaching the old value. A dry run leaves the row as it is."""
+    tonight = [(key, insight) for key, insight in result.insights.items()
+               if not key.startswith(DEFERRED)]
+    for key in [k for k in result.insights if k.startswith(DEFERRED)]:
+        retold = result.insights[key].statements
+        by = next((k for k, insight in tonight
+                   if superseded(list(retold), insight.statements, insight.kinds)), None)
+        if by is None:
+            continue
+        if store and insight_ids.get(key) is not None:
+            run.store.retire_insights([insight_ids[key]], insight_ids.get(by))
+        for item in result.items:
+            if item.session_id == key:
+                item.kept, item.drop_reason = False, "superseded"
+        del result.insights[key]
+        insight_ids[key] = None
+        log.info("run %s: deferred insight %s was corrected since; not tried again", run.run_id,
+                 key.removeprefix(DEFERRED))
 
 
 def distill(run: LearningRun, practice: Practice) -> Candidate:

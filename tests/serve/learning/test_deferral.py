@@ -189,6 +189,40 @@ def test_a_night_reads_deferred_insights_again_under_their_own_rows(runs, db, tm
     assert [r["insight_id"] for r in pointed] == [deferred]
 
 
+def test_a_deferred_statement_corrected_since_is_retired_and_not_tried_again(runs, db, tmp_path):
+    """"I live in Grindlewick" was deferred; a later session says the user moved. The night that
+    reads both retires the deferred row (replaced by the correction's insight) and trains and
+    asks nothing from it, so the old town is not taught beside the new one."""
+    from serve.learning.stages import _retold, _store_dream
+
+    old = "I live in Grindlewick, a small town by the sea."
+    run = learning_run(runs, tmp_path)
+    sid = session(db, runs)
+    [row] = runs.replace_insights(run.run_id, sid, [{"kind": "fact", "text": render([old])}])
+    deferred = runs.defer(row, render([old]), None, "changed answers")
+    [listed] = runs.deferred_insights()
+    night = learning_run(runs, tmp_path)
+    key, moved = f"{DEFERRED}{deferred}", session(db, runs)
+    result = dream_run({key: _retold(listed), str(moved): [
+        {"role": "user", "content": "Quick update: I don't live in Grindlewick anymore, I moved "
+                                    "to Thornbury last month."}]})
+    ids = _store_dream(night, result, [])
+    status = db.execute("SELECT status, replaced_by FROM insights WHERE id = %s",
+                        (deferred,)).fetchone()
+    assert status == {"status": "retired", "replaced_by": ids[str(moved)]}
+    assert runs.deferred_insights() == []
+    assert key not in result.insights and ids[key] is None
+    assert not [i for i in result.items if i.session_id == key and i.kept]
+    taught = [i for i in result.train_items() + result.heldout_items() if i.checker]
+    assert taught and not any("Grindlewick" in str(i.checker) for i in taught)
+    assert not any("Grindlewick" in s and "anymore" not in s for s in result.statements())
+    # What the night would record learns the correction only; the retired row stays retired.
+    record(night, practice_of(1, result, ids), Outcome(practice_of(1, result, ids),
+                                                       candidate("v5"), verdict(True, []), 0))
+    assert db.execute("SELECT status FROM insights WHERE id = %s", (deferred,)).fetchone() == \
+        {"status": "retired"}
+
+
 def test_a_session_wholly_refused_on_its_last_night_is_given_up_with_the_gates_reasons(
         runs, db, tmp_path):
     sid = session(db, runs)
