@@ -22,11 +22,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from dream.checkers import check, values_of
 from dream.guard import screen
 from dream.insights import extract_statements
+from dream.practice import PracticeItem
+from dream.questions import derive
 from dream.supersession import Memory, key
 
-__all__ = ["Memory", "key", "remember", "superseded"]
+__all__ = ["Memory", "key", "reject_replaced", "remember", "superseded"]
 
 
 def remember(sessions: list[list[dict[str, Any]]]) -> list[tuple[str, str]]:
@@ -48,3 +51,36 @@ def superseded(earlier: list[str], new: list[str], kinds: list[str] | None = Non
     for i, statement in enumerate(new):
         memory.learn(statement, kinds[i] if kinds else "fact")
     return memory.superseded
+
+
+def reject_replaced(items: list[PracticeItem], new: list[str], replaced: list[str]) -> int:
+    """Make the questions about a corrected fact fail its old value: an item expecting a value
+    the `new` statements give for some subject and relation (the user moved: "Thornbury" for
+    where they live) gets, as `rejects`, what the `replaced` statements gave for the same subject
+    and relation ("Grindlewick"), unless its checker accepts that anyway. Paraphrases and
+    variants are covered, as they expect the same value. So the gate refuses an adapter that
+    still answers the old value. The number of items changed."""
+    old: dict[tuple[str, str], set[str]] = {}
+    for d in derive(replaced):
+        old.setdefault((d.relation, _who(d.subject)), set()).update(values_of(d.checker))
+    slots: dict[str, set[tuple[str, str]]] = {}
+    for d in derive(new):
+        for value in values_of(d.checker):
+            slots.setdefault(value.lower(), set()).add((d.relation, _who(d.subject)))
+    changed = 0
+    for item in items:
+        if not item.checker or item.checker.get("type") != "contains_any":
+            continue
+        mine = {slot for v in values_of(item.checker) for slot in slots.get(v.lower(), ())}
+        wrong = sorted(v for slot in mine for v in old.get(slot, ())
+                       if not check(item.checker, v))
+        if wrong:
+            item.checker = {**item.checker, "rejects": sorted(
+                set(item.checker.get("rejects", [])) | set(wrong))}
+            changed += 1
+    return changed
+
+
+def _who(subject: str) -> str:
+    """The user, however they say it ("I", "we"); anyone else by their words."""
+    return "the user" if subject.lower() in {"i", "we", "me", "us"} else subject.lower()

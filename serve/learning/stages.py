@@ -26,7 +26,7 @@ from distill.retention import Earlier, sample
 from distill.trainer import PracticeExample, TrainReport, train_opsd
 from dream.generator import Generator, HFGenerator
 from dream.insights import insight_from_text, render
-from dream.memory import superseded
+from dream.memory import reject_replaced, superseded
 from dream.pipeline import DreamResult, dream_for_sessions
 from serve.api.errors import AdapterAlreadyLoaded, APIError
 from serve.config.settings import Settings
@@ -250,18 +250,23 @@ def _retire_superseded(run: LearningRun, result: DreamResult, earlier: list[dict
                        insight_ids: dict[str, int | None], store: bool = True) -> None:
     """Retire the earlier insights whose statements tonight's sessions superseded (`dream.memory`:
     the user moved, corrected a value, left a job), replaced by the session's insight; one with
-    other statements still standing keeps them in a new active row. Tonight's replay of them is
-    dropped: neither trained on nor asked by the gate. With `store` False (a dry run) only the
-    replay is dropped; the earlier rows stay as they are."""
+    other statements still standing keeps them in a new active row; tonight's questions about
+    the corrected facts fail the old values (`dream.memory.reject_replaced`). Tonight's replay
+    of them is dropped: neither trained on nor asked by the gate. With `store` False (a dry run)
+    only the replay is dropped; the earlier rows stay as they are."""
     said = [(row, s) for row in earlier for s in insight_from_text(row["text"]).statements]
     replaced_by: dict[int, int | None] = {}
     gone: set[int] = set()  # indexes into `said`
     for session_id, insight in result.insights.items():
         if session_id.startswith(DEFERRED):
             continue  # read with its own session, and superseded what it could then
-        for index in superseded([s for _, s in said], insight.statements, insight.kinds):
+        replaced = superseded([s for _, s in said], insight.statements, insight.kinds)
+        for index in replaced:
             gone.add(index)
             replaced_by.setdefault(said[index][0]["id"], insight_ids.get(session_id))
+        if replaced:  # tonight's questions about the corrected facts fail their old values
+            reject_replaced([i for i in result.items if i.session_id == session_id],
+                            insight.statements, [said[i][1] for i in sorted(replaced)])
     retired = set()
     for row in earlier:
         if row["id"] not in replaced_by:
@@ -284,7 +289,8 @@ def _drop_corrected_deferred(run: LearningRun, result: DreamResult,
                              insight_ids: dict[str, int | None], store: bool = True) -> None:
     """A statement an earlier night deferred and a session since corrected ("I live in Leeds"
     held back, then "we moved to York") is not tried again: its row is retired, replaced by the
-    correcting session's insight, and nothing is trained or asked from it tonight. A deferred
+    correcting session's insight, and nothing is trained or asked from it tonight; the
+    correction's questions fail the old value (`dream.memory.reject_replaced`). A deferred
     row with a statement still standing beside the corrected one goes whole: learning less is
     safer than teaching the old value. A dry run leaves the row as it is."""
     tonight = [(key, insight) for key, insight in result.insights.items()
@@ -295,6 +301,8 @@ def _drop_corrected_deferred(run: LearningRun, result: DreamResult,
                    if superseded(list(retold), insight.statements, insight.kinds)), None)
         if by is None:
             continue
+        reject_replaced([i for i in result.items if i.session_id == by],
+                        result.insights[by].statements, list(retold))
         if store and insight_ids.get(key) is not None:
             run.store.retire_insights([insight_ids[key]], insight_ids.get(by))
         for item in result.items:

@@ -231,3 +231,24 @@ def test_someone_gone_for_good_retires_what_held_them(sessions):
     found = [s for s, _ in remember([session(*said) for said in sessions])]
     assert len(found) == 1, found
     assert not found[0].lower().startswith(("my hamster is", "the villain is", "my grandpa lives"))
+
+
+def test_the_questions_about_a_corrected_fact_fail_its_old_value():
+    from dream.checkers import check
+    from dream.memory import reject_replaced
+    from dream.practice import PracticeItem
+
+    new = ["Quick update: I don't live in Grindlewick anymore, I moved to Thornbury."]
+    items = [PracticeItem("derived", [{"role": "user", "content": q}], a,
+                          {"type": "contains_any", "values": [a]})
+             for q, a in [("Where do I live now?", "Thornbury"),
+                          ("Where did I move to?", "Thornbury"),
+                          ("What is my dog's name?", "Rex")]]
+    changed = reject_replaced(items, new, ["I live in Grindlewick, a small town by the sea.",
+                                           "My cat is called Grindlewick."])
+    assert changed == 2
+    where = items[0].checker
+    assert where["rejects"] == ["Grindlewick"]
+    assert check(where, "You live in Thornbury.")
+    assert not check(where, "You live in Grindlewick.")
+    assert "rejects" not in items[2].checker  # another subject and relation: left as it was

@@ -74,6 +74,12 @@ def test_a_dry_run_stores_what_the_sessions_teach_and_changes_nothing_else(
                          " AND kept AND insight_id = ANY(%s)",
                          (run_id, [r["id"] for r in insights])).fetchall()
     assert {r["insight_id"] for r in pointed} == {r["id"] for r in insights}
+    # The questions about where they live now fail the town the earlier run taught.
+    checkers = [r["checker"] for r in db.execute(
+        "SELECT checker FROM practice_items WHERE run_id = %s AND insight_id = %s AND kept"
+        " AND checker IS NOT NULL", (run_id, by_session[moved]["id"])).fetchall() if r["checker"]]
+    where = [c for c in checkers if "Rotterdam" in c.get("values", [])]
+    assert where and all(c.get("rejects") == ["Amsterdam"] for c in where), checkers
 
     # Nothing trained or published; what the earlier run taught still stands (a real run would
     # retire Amsterdam for Rotterdam).
