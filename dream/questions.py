@@ -87,7 +87,7 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
     if not comp or np.lower() in {"it", "this", "that", "there", "he", "she", "they"}:
         return []
     cop = be(np) if cop in {"is", "are", "am", "'s", "'m", "'re"} else cop
-    location = re.match(r"^(?:located |based )?(?:in|at) ((?:the )?(?:[A-Z\d]).*)$", comp)
+    location = re.match(r"^(?:located |based )?(?:in|at|on) ((?:the )?(?:[A-Z\d]).*)$", comp)
     if _WHEN.match(comp):
         return [ask(f"When {cop} {np}?", re.sub(r"^(?:on|at|in) ", "", comp), np, "when")]
     if location:
@@ -121,7 +121,7 @@ def _names(c: str) -> list[Derived] | None:
         name = m.group(1) or m.group(2)
         return [ask("What is my name?", name, "I", "name"),
                 ask("What should you call me?", name, "I", "name")]
-    if m := re.match(r"^(.+?)(?:'s|(?<=s)') names? (?:is|are) (.+)$|"
+    if m := re.match(r"^(.+?)(?:'s|(?<=s)') names?(?: is| are|'s) (.+)$|"
                      r"^(.+?)(?: is|'s| was| are| were) (?:called|named|code-named|codenamed|"
                      r"nicknamed) (.+)$", c, re.I):
         owner, name = noun_phrase(m.group(1) or m.group(3)), m.group(2) or m.group(4)
@@ -163,10 +163,21 @@ def _home(c: str) -> list[Derived] | None:
 
 def _work(c: str) -> list[Derived] | None:
     """"I work at Acme", "She works for Globex", "I work as a beekeeper at Hollowmere Farm"."""
+    if m := re.match(r"^(.+?) (?:just |recently )?(?:started|began|got|landed|took) (?:a |an )?"
+                     r"(?:new )?(?:job|position|role) (?:at|with) (.+)$", c):
+        np = noun_phrase(m.group(1))
+        return [ask(f"Where {do(np)} {np} work?", _named(m.group(2)), np, "workplace")]
     m = re.match(r"^(.+?) (?:work|works) (at|for|as) (?:an? )?(.+)$", c)
     if not m:
         return None
     np = noun_phrase(m.group(1))
+    if m.group(2) != "as" and " as " in m.group(3):
+        # "I work at a bakery called Crumbs as a pastry chef": the place, then the job.
+        place, _, job = m.group(3).partition(" as ")
+        job = re.sub(r"^an? ", "", job)
+        return [ask(f"Where {do(np)} {np} work?", _named(place), np, "workplace"),
+                ask(f"What {do(np)} {np} do for a living?", job, np, "job"),
+                ask(f"What is {possessive(np)} job?", job, np, "job")]
     if m.group(2) == "as":
         # "I work as a beekeeper at Hollowmere Farm": a job, and where it is done.
         job, _, place = m.group(3).partition(" at ")
@@ -175,10 +186,16 @@ def _work(c: str) -> list[Derived] | None:
         if re.match(r"^(?:the )?[A-Z]", place):
             out.append(ask(f"Where {do(np)} {np} work?", place, np, "workplace"))
         return out
-    out = [ask(f"Where {do(np)} {np} work?", m.group(3), np, "workplace")]
+    out = [ask(f"Where {do(np)} {np} work?", _named(m.group(3)), np, "workplace")]
     if m.group(2) == "for":
-        out.append(ask(f"Who {do(np)} {np} work for?", m.group(3), np, "workplace"))
+        out.append(ask(f"Who {do(np)} {np} work for?", _named(m.group(3)), np, "workplace"))
     return out
+
+
+def _named(place: str) -> str:
+    """"a bakery called Crumbs" -> "Crumbs": the name where a place is described and named."""
+    m = re.match(r"^(?:an? |the )?[\w\s-]+? (?:called|named) ([A-Z].*)$", place)
+    return m.group(1) if m else place
 
 
 def _numbers(c: str) -> list[Derived] | None:
@@ -291,9 +308,10 @@ _ALSO = (personal_facts.appositive_names, personal_facts.dated, personal_facts.p
          personal_facts.roles)
 # Where one statement holds several facts: "the code is 4471 and standup is at 9:15", "I'm 34,
 # my wife is 35", "...; ...".
-_FACTS = re.compile(rf"\s*;\s*|\s+[-\u2013\u2014]+\s+|"
-                    rf",?\s+(?:and|but|so|while|whereas)\s+(?:(?:now|nowadays|these days|"
-                    rf"today|currently),?\s+)?(?={NEW_CLAUSE})|,\s+(?={NEW_CLAUSE})")
+_NOW = r"(?:(?:now|nowadays|these days|today|currently),?\s+)?"
+_FACTS = re.compile(rf"\s*;\s*|\s+[-\u2013\u2014]+\s+|,\s+so\s+|"
+                    rf",?\s+(?:and|but|so|while|whereas)\s+{_NOW}(?={NEW_CLAUSE})|"
+                    rf",\s+{_NOW}(?={NEW_CLAUSE}|(?:his|her|its|their|my|our)\s+[\w-]+'s\s)")
 # A clause whose subject was left out, as people write: "just moved to Porto!", "... - moved to
 # Bergen in May". The verbs are those a pattern reads after a subject.
 _NO_SUBJECT = re.compile(r"^(?:(?:just|recently|finally|also) )*(?:moved|relocated|named|"
@@ -318,6 +336,21 @@ def _clause(clause: str) -> list[Derived]:
     return found
 
 
+def _mentioned(part: str) -> list[str]:
+    """What a clause with no question mentions, for a pronoun after it to mean: "my sailboat"
+    ("I finally named my sailboat. She's called ..."), a thing just got ("We got a new cat, her
+    name's Miso": our cat), the subject ("The project used to be called X, now it's ...")."""
+    if m := re.search(r"\b(my|our) ([a-z][\w-]*)\b", part, re.I):
+        return [f"{m.group(1).lower()} {m.group(2)}"]
+    if m := re.search(r"\b(I|we)(?:'ve| have)? (?:just |finally |recently )?(?:got|adopted|"
+                      r"bought|rescued|have|own|found) (?:a|an) (?:new |little |young |second )?"
+                      r"([a-z][\w-]*)\b", part, re.I):
+        return [f"{'my' if m.group(1).lower() == 'i' else 'our'} {m.group(2)}"]
+    if m := re.match(r"^the ([a-z][\w-]*)\b", part, re.I):
+        return [f"the {m.group(1)}"]
+    return []
+
+
 def derive(statements: list[str]) -> list[Derived]:
     """Questions for each statement; "she"/"he"/"it" resolve to the previous named subject."""
     out: list[Derived] = []
@@ -326,8 +359,8 @@ def derive(statements: list[str]) -> list[Derived]:
     for statement in statements:
         parts = _FACTS.split(statement.rstrip(" .!"))
         for part in parts:
-            pronoun = re.match(r"^(she|he|it|they|its|their)\b", part, re.I)
-            if pronoun and pronoun.group(1).lower() in {"its", "their"}:
+            pronoun = re.match(r"^(she|he|it|they|its|their|his|her)\b", part, re.I)
+            if pronoun and pronoun.group(1).lower() in {"its", "their", "his", "her"}:
                 # "Veloria is a kingdom and its capital is Marenport": Veloria's capital.
                 versions = [f"{possessive(r)}{part[pronoun.end():]}" for r in referents]
             elif pronoun:
@@ -347,9 +380,7 @@ def derive(statements: list[str]) -> list[Derived]:
                 referents = [r for r in referents if r not in {"I", "we"}]
             elif not pronoun:
                 # "I finally named my sailboat. She's called ...": the thing just mentioned.
-                mentioned = re.search(r"\b(my|our) ([a-z][\w-]*)\b", part, re.I)
-                referents = [f"{mentioned.group(1).lower()} {mentioned.group(2)}"] \
-                    if mentioned else []
+                referents = _mentioned(part)
             out += found
     seen: set[str] = set()
     return [d for d in out if not (d.question.lower() in seen or seen.add(d.question.lower()))]

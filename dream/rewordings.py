@@ -154,7 +154,12 @@ def same_words(question: str) -> list[str]:
     for m in re.finditer(r"[A-Za-z]+", question):
         for other in SAME.get(m.group(0).lower(), ()):
             other = other.capitalize() if m.group(0)[0].isupper() else other
-            out.append(question[:m.start()] + other + question[m.end():])
+            rest = question[m.end():]
+            if re.match(r"'(?!s\b)", rest) and not other.endswith("s"):
+                rest = "'s" + rest[1:]  # "kids' names" -> "children's names"
+            elif re.match(r"'s\b", rest) and other.endswith("s"):
+                rest = "'" + rest[2:]  # "child's name" -> "kids' name"
+            out.append(question[:m.start()] + other + rest)
     return out
 
 

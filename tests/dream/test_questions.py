@@ -239,3 +239,43 @@ def test_where_a_move_started_is_a_wrong_answer():
 def test_a_dash_separates_facts():
     got = qa(["I no longer work at Acme - I work at Globex now."])
     assert got["Where do I work?"] == {"type": "contains_any", "values": ["Globex"]}
+
+
+def test_a_name_given_after_a_thing_just_got_belongs_to_it():
+    got = qa(["We got a new cat last week, her name's Miso."])
+    assert got["What is our cat's name?"] == {"type": "contains_any", "values": ["Miso"]}
+    got = qa(["I adopted a puppy yesterday.", "His name is Biscuit."])
+    assert got["What is my puppy's name?"] == {"type": "contains_any", "values": ["Biscuit"]}
+
+
+def test_a_consequence_after_so_does_not_hide_the_fact_before_it():
+    got = qa(["I'm a vegetarian, so no meat in recipes please."])
+    assert got["What diet do I follow?"] == {"type": "contains_any", "values": ["vegetarian"]}
+
+
+def test_work_names_the_place_and_the_job_apart():
+    got = qa(["i work at a bakery called Crumbs as a pastry chef"])
+    assert got["Where do I work?"] == {"type": "contains_any", "values": ["Crumbs"]}
+    assert check(got["What do I do for a living?"], "I'm a pastry chef.")
+    assert qa(["I started a new job at Stripe in January."])["Where do I work?"] == {
+        "type": "contains_any", "values": ["Stripe"]}
+
+
+def test_a_new_name_after_now_is_asked_and_the_old_one_is_not():
+    got = qa(["The project used to be called Falcon, now it's called Kestrel."])
+    assert got["What is the project's name?"] == {"type": "contains_any", "values": ["Kestrel"]}
+    assert not any("Falcon" in str(c) for c in got.values())
+
+
+def test_a_place_keeps_no_companion_and_may_be_on_a_floor():
+    assert qa(["My brother lives in Toronto with his husband Dev."])[
+        "Where does my brother live?"] == {"type": "contains_any", "values": ["Toronto"]}
+    checker = qa(["Our office is on the 4th floor of the Baxter Building."])["Where is our office?"]
+    assert check(checker, "It's in the Baxter Building.")
+
+
+def test_a_synonym_keeps_the_possessive_right():
+    got = qa(["We have two kids, Mia and Leo."])
+    assert "What are our children's names?" in {d.question for d in derive(
+        ["We have two kids, Mia and Leo."])}
+    assert "What are our kids' names?" in got
