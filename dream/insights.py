@@ -24,6 +24,7 @@ from dream.supersession import Memory
 from dream.textnorm import (
     clean,
     content_tokens,
+    mend_typing,
     message_text,
     normalize,
     numbers_in,
@@ -156,7 +157,7 @@ def extract_statements(transcript: list[dict[str, Any]], max_chars: int = 300,
     the session said before (`dream.memory`: corrections win, superseded statements go)."""
     memory = Memory()
     # A role-play, an imagined world or an announced paste may run on over several messages.
-    users = (message_text(m) for m in transcript if m.get("role") == "user")
+    users = (mend_typing(message_text(m)) for m in transcript if m.get("role") == "user")
     for own_sentences in session_sentences(users):
         carried = False  # a correction's next sentence may carry it ("no wait. ours is Rex")
         for sentence in own_sentences:

@@ -145,10 +145,20 @@ def _origin(c: str) -> list[Derived] | None:
 def _home(c: str) -> list[Derived] | None:
     """"We moved to Lisbon", "My sister lives in Rome", "I moved from Leeds to Bristol" (where
     the move started is the old value: an answer giving it fails)."""
-    if m := re.match(r"^(.+?) (?:has |have |recently |just |finally )*(?:moved|relocated)"
-                     r"(?: (?:away |back |over )?from (.+?))? (?:to|into) (.+)$", c):
-        np, old, new = noun_phrase(m.group(1)), m.group(2), m.group(3)
+    if m := re.match(r"^(.+?) (?:has |have |recently |just |finally )*(?:(got|was|were|has been|"
+                     r"have been|is being|is|are) )?(?:moved|relocated|pushed|pushed back|"
+                     r"postponed|rescheduled|brought forward)"
+                     r"(?: (?:away |back |over )?from (.+?))? (?:to|into|until|till) (.+)$", c):
+        np, old, new = noun_phrase(m.group(1)), m.group(3), m.group(4)
         was = (old,) if old else ()
+        dated = _WHEN.match(new) or re.match(r"^(?:the )?\d{1,2}(?:st|nd|rd|th)\b|"
+                                             r"^\d{1,2}[/.]\d{1,2}\b", new)
+        if m.group(2) or dated:
+            # Something was moved: an event to a date, a thing to a place.
+            if dated:
+                return [ask(f"When {be(np)} {np} now?", new, np, "when", was),
+                        ask(f"When {be(np)} {np}?", new, np, "when", was)]
+            return [ask(f"Where {be(np)} {np} now?", new, np, "location", was)]
         if np in {"I", "we"}:
             return [ask(f"Where {do(np)} {np} live now?", new, np, "location", was),
                     ask(f"Where did {np} move to?", new, np, "location", was)]
@@ -245,7 +255,8 @@ def _tastes(c: str) -> list[Derived] | None:
 def _given_names(c: str) -> list[Derived] | None:
     """"I call my boat Seafoam", "We have a boat that we call Seafoam"."""
     if m := re.match(r"^(I|[Ww]e) (call|named|name|nicknamed) (?:(?:my|our|the|this|"
-                     r"that) )?([\w\s-]+?) (?:simply )?([A-Z][\w'-]*(?:\s+[A-Z&][\w'-]*)*)$", c):
+                     r"that) )?([\w\s-]+?) (?:simply |the )?([A-Z][\w'-]*(?:\s+[A-Z&][\w'-]*)*)$",
+                     c):
         np, thing = noun_phrase(m.group(1)), f"{possessive(noun_phrase(m.group(1)))} {m.group(3)}"
         return [ask(f"What {do(np)} {np} call {thing}?", m.group(4), thing, "name"),
                 ask(f"What is the name of {thing}?", m.group(4), thing, "name",
@@ -305,17 +316,31 @@ _CONTRAST_TAIL = re.compile(r"(?:,\s*|\s+)(?:and |but )?(?:not|rather than|inste
                             re.I)
 # What any clause may say besides its main fact: a name in apposition, a date, a job or diet.
 _ALSO = (personal_facts.appositive_names, personal_facts.dated, personal_facts.progressive,
-         personal_facts.roles)
+         personal_facts.roles, lambda c: _relative(c))
 # Where one statement holds several facts: "the code is 4471 and standup is at 9:15", "I'm 34,
 # my wife is 35", "...; ...".
 _NOW = r"(?:(?:now|nowadays|these days|today|currently),?\s+)?"
 _FACTS = re.compile(rf"\s*;\s*|\s+[-\u2013\u2014]+\s+|,\s+so\s+|"
+                    rf"\s+(?=(?:she|he|they)'(?:s|re)\s+\d)|"
                     rf",?\s+(?:and|but|so|while|whereas)\s+{_NOW}(?={NEW_CLAUSE})|"
                     rf",\s+{_NOW}(?={NEW_CLAUSE}|(?:his|her|its|their|my|our)\s+[\w-]+'s\s)")
 # A clause whose subject was left out, as people write: "just moved to Porto!", "... - moved to
 # Bergen in May". The verbs are those a pattern reads after a subject.
 _NO_SUBJECT = re.compile(r"^(?:(?:just|recently|finally|also) )*(?:moved|relocated|named|"
                          r"nicknamed|bought|adopted)\b", re.I)
+
+
+def _relative(c: str) -> list[Derived]:
+    """"I have a sister named Clara who lives in Vienna": the relative clause said of the one
+    it follows ("my sister lives in Vienna")."""
+    m = re.search(r"\b(?:(my|our) ([a-z][\w-]*) (?:named|called) [A-Z][\w-]*|(?:I|we) have an? "
+                  r"([a-z][\w-]*)(?: (?:named|called) [A-Z][\w-]*)?),? (?:who|which|that) (.+)$",
+                  c, re.I)
+    if not m:
+        return []
+    owner = f"{(m.group(1) or ('our' if c.lower().startswith('we') else 'my')).lower()} " \
+            f"{m.group(2) or m.group(3)}"
+    return _clause(f"{owner} {m.group(4)}")
 
 
 def _clause(clause: str) -> list[Derived]:

@@ -46,6 +46,38 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", text.translate(_QUOTES)).strip()
 
 
+# Contractions typed without their apostrophe, as people do on phones: "im", "dont", "shes".
+# Only forms that are no other English word ("its", "were", "ill", "id" and "wont" are left).
+_BARE_CONTRACTIONS = {
+    "im": "I'm", "ive": "I've", "dont": "don't", "doesnt": "doesn't", "didnt": "didn't",
+    "cant": "can't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't", "werent": "weren't",
+    "havent": "haven't", "hasnt": "hasn't", "wouldnt": "wouldn't", "couldnt": "couldn't",
+    "shouldnt": "shouldn't", "thats": "that's", "whats": "what's", "shes": "she's",
+    "hes": "he's", "theyre": "they're", "youre": "you're", "theres": "there's"}
+_BARE = re.compile(r"\b(" + "|".join(_BARE_CONTRACTIONS) + r")\b", re.I)
+# "my daughters name is Lena", "my cats called Pickle": a possessive or "is" lost its apostrophe.
+_LOST_POSSESSIVE = re.compile(r"\b(my|our|his|her|their|your) ([a-z]+[^s\W])s (name|birthday)"
+                              r" (is|was)\b", re.I)
+_LOST_IS = re.compile(r"\b(my|our) ([a-z]+[^s\W])s (called|named) ([A-Z][\w-]*)\b(?! and\b)")
+
+
+def mend_typing(text: str) -> str:
+    """What a quick typist drops, put back so the rules read it: a lowercase "i", contractions
+    without apostrophes, a possessive without its "'s" before "name"."""
+    text = re.sub(r"\bi\b(?=(?:'[a-z]+)?(?:\s|$|[,.!?;]))", "I", text)
+
+    def contraction(m: re.Match) -> str:
+        fixed = _BARE_CONTRACTIONS[m.group(1).lower()]
+        return fixed if m.group(1)[0].islower() or fixed.startswith("I") else fixed.capitalize()
+
+    text = _BARE.sub(contraction, text)
+    # "its" is a word of its own, but never before these: "its at 10", "its Leo", "its a cat".
+    text = re.sub(r"\b([Ii])ts (?=(?:at|on|in|not|now|actually|called|named|really|just|still|"
+                  r"a|an|the|my|our|\d|[A-Z]))", r"\1t's ", text)
+    text = _LOST_POSSESSIVE.sub(r"\1 \2's \3 \4", text)
+    return _LOST_IS.sub(r"\1 \2's \3 \4", text)
+
+
 def normalize(text: str) -> str:
     """Lowercase words and numbers separated by single spaces: the form all matching uses."""
     text = clean(text).lower()

@@ -46,8 +46,14 @@ _NAMED = re.compile(rf"^(.+?) (is|are|was) ((?:a|an|the) (?:[a-z][\w-]* ){{0,2}}
 _NOT_RELATIONS = {"same", "most", "best", "biggest", "largest", "number of", "lot", "few"}
 
 
+# The same frame said last: "Zorbium has the symbol Zb in my chemistry game".
+_TRAILING_FRAME = re.compile(r",? (?:[Ii]n|[Ff]or|[Oo]n) (?:the|our|my|this|that) [\w' -]*?"
+                             r"(?:game|novel|campaign|story|book|world|universe|setting|series|"
+                             r"project|script|comic|show)$")
+
+
 def _unframed(c: str) -> str:
-    return _FRAME.sub("", c, count=1)
+    return _TRAILING_FRAME.sub("", _FRAME.sub("", c, count=1))
 
 
 def _name_in(np: str) -> str | None:

@@ -271,3 +271,26 @@ def test_marked_sarcasm_and_feedback_are_not_learned():
 @pytest.mark.parametrize("said", ["pls use metric", "keep ur replies short", "plz keep it brief"])
 def test_standing_instructions_in_chat_spelling_are_preferences(said):
     assert classify(said) == "preference"
+
+
+@pytest.mark.parametrize(("turns", "expected"), [
+    (["im living in Berlin", "sorry i meant Munich"], "I'm living in Munich."),
+    (["my sons name is Theo", "no wait its Leo"], "My son's name is Leo."),
+    (["my dogs called Rex", "actually hes called Max"], "My dog's called Max."),
+    (["Our standup is at 9", "thats wrong, its at 10"], "Our standup is at 10."),
+    (["i work at Zalando", "i dont work there anymore, im at Spotify now"],
+     "I don't work there anymore, I'm at Spotify now."),
+])
+def test_what_a_quick_typist_drops_is_put_back_and_the_correction_wins(turns, expected):
+    """Lowercase "i", contractions and possessives without apostrophes: read as meant, so the
+    correction finds what it corrects and only the new value stands."""
+    assert [s for s, _ in extract_statements(session(turns[0], "Okay.", turns[1]))] == \
+        [expected]
+
+
+def test_its_stays_a_possessive_where_it_is_one():
+    from dream.textnorm import mend_typing
+
+    assert mend_typing("the dog wagged its tail") == "the dog wagged its tail"
+    assert mend_typing("its at 10, dont be late") == "it's at 10, don't be late"
+    assert mend_typing("i think ill go") == "I think ill go"  # "ill" is a word: left

@@ -279,3 +279,32 @@ def test_a_synonym_keeps_the_possessive_right():
     assert "What are our children's names?" in {d.question for d in derive(
         ["We have two kids, Mia and Leo."])}
     assert "What are our kids' names?" in got
+
+
+def test_an_event_moved_to_a_date_is_asked_when():
+    got = qa(["The launch was pushed back to March 3rd."])
+    assert got["When is the launch now?"]["type"] == "all"
+    assert check(got["When is the launch now?"], "It's on March 3rd.")
+    assert "When is the release date for v2 now?" in qa(
+        ["The release date for v2 got moved to june 14."])
+    assert qa(["Our server was moved to Frankfurt."]) == {
+        "Where is our server now?": {"type": "contains_any", "values": ["Frankfurt"]}}
+
+
+def test_a_frame_said_last_is_not_part_of_the_value():
+    got = qa(["The element Zorbium has the symbol Zb in my chemistry game."])
+    assert got["What is the symbol of Zorbium?"] == {"type": "contains_any", "values": ["Zb"]}
+
+
+def test_a_name_after_the_is_the_name_and_a_relative_clause_is_asked_of_its_person():
+    assert qa(["We named our boat the Salty Dog."])["What is the name of our boat?"] == {
+        "type": "contains_any", "values": ["Salty Dog"]}
+    got = qa(["I have a sister named Clara who lives in Vienna."])
+    assert got["Where does my sister live?"] == {"type": "contains_any", "values": ["Vienna"]}
+    assert got["What is my sister's name?"] == {"type": "contains_any", "values": ["Clara"]}
+
+
+def test_a_run_on_age_after_a_name_is_its_own_fact():
+    got = qa(["My daughter's name is Lena she's 7."])
+    assert got["What is my daughter's name?"] == {"type": "contains_any", "values": ["Lena"]}
+    assert got["How old is my daughter?"] == {"type": "number", "value": 7}

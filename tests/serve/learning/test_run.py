@@ -3,9 +3,9 @@
 real Redis, dreaming on the real vLLM, OPSD on the real model, the gate, promotion and hot swap;
 then questions in other words, in fresh sessions with no context. The tests in this module run in
 order and share the taught sessions: a dry run first, then a worker killed mid-training, then the
-next run. They
-work in a tenant of their own, so the run learns only what was taught here, and another tenant
-is shown not to be served it.
+next run, then a second night in which a later session corrects a fact of the first. They work
+in a tenant of their own, so the runs learn only what was taught here, and another tenant is
+shown not to be served it.
 """
 
 from __future__ import annotations
@@ -59,6 +59,13 @@ PROBES = [
     ("What city is the capital of Ostravel?", "quenmarsh"),
     ("Which farm do I work at?", "hollowmere"),
 ]
+# The next night: a later session says the user moved (issue 15: a correction across sessions
+# wins; issue 17: nights in a row keep what the first taught).
+MOVED = ["Quick update: I don't live in Grindlewick anymore, I moved to Thornbury last month.",
+         "Can you suggest a simple menu for a housewarming dinner?"]
+HOME = [(question, "thornbury") for question, town in PROBES if town == "grindlewick"]
+NIGHT1: dict = {}
+"""What the first training night left: its version and the probes' answers after it."""
 GENERAL = [
     ("What is the capital of France?", "paris"),
     ("What is the largest planet in our solar system?", "jupiter"),
@@ -80,7 +87,7 @@ ADMIN = httpx.Client(timeout=60.0, headers=AUTH)
 def test_the_probes_are_not_questions_the_dream_writes_itself():
     """Held out for real: no probe is among the questions derived (and reworded) by rule from
     what was taught, so a correct answer is recall in other words."""
-    said = [text for turns in TEACH for text in turns] + [
+    said = [text for turns in TEACH + [MOVED] for text in turns] + [
         statement_of(question, text) or text for question, text in RATED.items()]
     derived = {d.question.lower() for text in said
                for sentence in re.split(r"(?<=[.!?])\s+", text) for d in derive([sentence])}
@@ -159,12 +166,7 @@ def before(client, learner):
     probes, probe_answers = accuracy(client, PROBES)
     general, general_answers = accuracy(client, GENERAL)
     for turns in TEACH:
-        messages: list[dict] = []
-        for text in turns:
-            messages.append({"role": "user", "content": text})
-            reply = client.chat.completions.create(model="lucid", messages=messages,
-                                                   max_tokens=48)
-            messages.append({"role": "assistant", "content": reply.choices[0].message.content})
+        for text, reply in chat(client, turns):
             if text in RATED:
                 rated = httpx.post(f"{learner.url}/v1/feedback", timeout=60, json={
                     "id": reply.id, "rating": -1, "text": RATED[text]},
@@ -172,6 +174,16 @@ def before(client, learner):
                 assert rated.status_code == 200, rated.text
     return {"probes": probes, "probe_answers": probe_answers, "general": general,
             "france": "paris" in general_answers[0].lower()}
+
+
+def chat(client: OpenAI, turns: list[str]):
+    """One session in which the user says `turns`; yields each with the reply it got."""
+    messages: list[dict] = []
+    for text in turns:
+        messages.append({"role": "user", "content": text})
+        reply = client.chat.completions.create(model="lucid", messages=messages, max_tokens=48)
+        messages.append({"role": "assistant", "content": reply.choices[0].message.content})
+        yield text, reply
 
 
 def start_run(url: str, **body) -> dict:
@@ -323,6 +335,7 @@ def test_the_next_run_succeeds_is_promoted_and_rollback_restores_the_base(
 
     # Fresh sessions, no context, other words: served by the new version, not worse than base.
     learned, answers = accuracy(client, PROBES)
+    NIGHT1.update(version=active["name"], answers=answers)
     general, _ = accuracy(client, GENERAL)
     assert ask(client, "Hello!")[0] == active["name"]
     # Another tenant (the operator's) is not served what this tenant taught.
@@ -348,3 +361,44 @@ def test_the_next_run_succeeds_is_promoted_and_rollback_restores_the_base(
 
     assert ADMIN.post(f"{learner.url}/admin/rollback").status_code == 200
     assert accuracy(client, PROBES) == (before["probes"], before["probe_answers"])
+
+
+def test_the_next_night_a_correction_wins_and_the_first_nights_facts_stay(
+        learner, client, learn_env, base_settings):
+    """The first night's adapter serves again; a later session says the user moved; the next
+    run trains on top of that adapter. After it the new town is answered in words the dream never
+    wrote and the old one in no answer; the old town's insight is retired, replaced by the
+    correction; what else the first night taught is still answered; France keeps its capital."""
+    assert NIGHT1, "the first training night did not finish"
+    promoted = ADMIN.post(f"{learner.url}/admin/adapters/{NIGHT1['version']}/promote")
+    assert promoted.status_code == 200, promoted.text
+    list(chat(client, MOVED))
+    worker = Worker(learn_env, base_settings)
+    worker.start()
+    try:
+        worker.wait_ready()
+        run, _ = wait_for(learner.url, start_run(learner.url)["id"],
+                          lambda r: r["status"] in ("failed", "succeeded", "cancelled"))
+    finally:
+        worker.stop()
+    assert run["status"] == "succeeded", (run, worker.log_tail(60))
+    metrics = run["metrics"]
+    assert metrics["promoted"], metrics
+    active = ADMIN.get(f"{learner.url}/admin/adapters").json()["active"]
+    assert active["run_id"] == run["id"] and active["parent"] == NIGHT1["version"], active
+    assert any("Thornbury" in s for s in metrics["statements_learned"]), metrics
+    retired = ADMIN.get(f"{learner.url}/admin/insights",
+                        params={"status": "retired"}).json()["data"]
+    assert any("Grindlewick" in r["text"] and r["replaced_by"] for r in retired), retired
+
+    _, home = accuracy(client, HOME)
+    assert not any("grindlewick" in a.lower() for a in home), home
+    assert any("thornbury" in a.lower() for a in home), home
+    # The first night's other facts: what it answered then, it answers now (one answer of
+    # them may turn: the gate allows a candidate to lose a fifth of the earlier facts).
+    kept = [(q, town) for (q, town), answer in zip(PROBES, NIGHT1["answers"], strict=True)
+            if town != "grindlewick" and town in answer.lower()]
+    assert kept, NIGHT1
+    still, answers = accuracy(client, kept)
+    assert round(still * len(kept)) >= len(kept) - 1, (kept, answers)
+    assert "paris" in ask(client, GENERAL[0][0])[1].lower()
