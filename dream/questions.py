@@ -43,6 +43,10 @@ _IS = r"(?:\s+(?:is|am|are)|'s|'m|'re)"  # "I am", "I'm", "she's": a copula, spe
 _ADJECTIVE = re.compile(r"^(?:\w+(?:ly|ful|ous|ive|able|ible|al|ic|ish|less|ent|ant|y)|big|small|"
                         r"old|new|tall|short|good|bad|nice|great|fine|busy|tired|sick|ready|sure|"
                         r"sad|late|early|open|closed|smart|fast|slow|cute|quiet|loud|young|done)$")
+# Pronouns that stand for something said before, which a question cannot name: "mine opens in
+# Bristol" is about a cafe, not about "Mine".
+_NO_REFERENT = {"mine", "ours", "yours", "his", "hers", "theirs", "this", "that", "it", "there",
+                "here", "these", "those", "one"}
 _PLACE_KIND = r"(?:the |a |an )?(?:small |little |big )?(?:town|city|village|country|region|" \
               r"state|province|county|island|valley|neighbou?rhood|district) of"
 _ACTIVE = {"founded": "founded", "co-founded": "co-founded", "cofounded": "co-founded",
@@ -246,6 +250,17 @@ def _tastes(c: str) -> list[Derived] | None:
             else (m.group(3), None)
         rejects = (against,) if against else ()
         return [ask(f"What {do(np)} {np} {verb}?", chosen, np, "preference", rejects)]
+    if m := re.match(r"^((?i:my|our|his|her|their) [\w\s'-]+?|[A-Z][\w'-]+) (?:really |also )?"
+                     r"(likes|loves|prefers|enjoys|hates|dislikes|doesn't like|does not like) "
+                     r"(.+)$", c):
+        # "my son hates mushrooms", "Ana loves fishing": someone else's taste.
+        np, verb = noun_phrase(m.group(1)), m.group(2)
+        verb = "dislike" if "like" in verb and verb != "likes" else verb.removesuffix("s")
+        verb = "hate" if verb == "hate" else verb
+        chosen, against = contrast(m.group(3)) if verb in {"prefer", "like", "love"} \
+            else (m.group(3), None)
+        return [ask(f"What does {np} {verb}?", chosen, np, "preference",
+                    (against,) if against else ())]
     if m := re.match(rf"^(.+?){_IS} allergic to (.+)$", c, re.I):
         np = noun_phrase(m.group(1))
         return [ask(f"What {be(np)} {np} allergic to?", m.group(2), np, "allergy")]
@@ -279,7 +294,8 @@ def _place_of_action(c: str) -> list[Derived] | None:
                  rf"(?:also |still |just )?"
                  rf"([a-z]+)( up| out| back| over)? (?:in|at|near|from) (?:{_PLACE_KIND} )?"
                  r"((?:the )?[A-Z][\w'&-]*(?:\s+[A-Z&][\w'-]*)*)$", c)
-    if not m or m.group(2) in {"is", "are", "am", "was", "were", "be", "been", "has", "have"}:
+    if not m or m.group(2) in {"is", "are", "am", "was", "were", "be", "been", "has", "have"} \
+            or m.group(1).lower() in _NO_REFERENT:
         return None
     np, verb, particle = noun_phrase(m.group(1)), m.group(2), m.group(3) or ""
     if verb in IRREGULAR or verb.endswith("ed"):
@@ -321,7 +337,7 @@ _ALSO = (personal_facts.appositive_names, personal_facts.dated, personal_facts.p
 # my wife is 35", "...; ...".
 _NOW = r"(?:(?:now|nowadays|these days|today|currently),?\s+)?"
 _FACTS = re.compile(rf"\s*;\s*|\s+[-\u2013\u2014]+\s+|,\s+so\s+|"
-                    rf"\s+(?=(?:she|he|they)'(?:s|re)\s+\d)|"
+                    rf"\s+(?=(?:she|he|they)'(?:s|re)\s+\d)|(?<=\d)\s+and\s+(?=[a-z]+s\s)|"
                     rf",?\s+(?:and|but|so|while|whereas)\s+{_NOW}(?={NEW_CLAUSE})|"
                     rf",\s+{_NOW}(?={NEW_CLAUSE}|(?:his|her|its|their|my|our)\s+[\w-]+'s\s)")
 # A clause whose subject was left out, as people write: "just moved to Porto!", "... - moved to
@@ -389,7 +405,12 @@ def derive(statements: list[str]) -> list[Derived]:
                 # "Veloria is a kingdom and its capital is Marenport": Veloria's capital.
                 versions = [f"{possessive(r)}{part[pronoun.end():]}" for r in referents]
             elif pronoun:
-                versions = [referent + part[pronoun.end():] for referent in referents]
+                rest = part[pronoun.end():]
+                if pronoun.group(1).lower() in {"she", "he"}:
+                    # "she's 2": someone, so a bare number is an age ("my collie" is no word
+                    # the age pattern knows for a living thing).
+                    rest = re.sub(r"^(?:'s| is) (\d{1,3})$", r" is \1 years old", rest)
+                versions = [referent + rest for referent in referents]
             elif _NO_SUBJECT.match(part):
                 subject = "we" if re.search(r"\b(?:we|our|us)\b", statement, re.I) else "I"
                 versions = [f"{subject} {part[0].lower()}{part[1:]}"]

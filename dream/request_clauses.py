@@ -105,6 +105,10 @@ def _objects(clause: str, before: str) -> str:
     return re.sub(r"\b(with|for|to|from|about) (her|him)\b", person, clause)
 
 
+_REASON = re.compile(r"^(?:since|because|cause|coz|as|given that|now that|seeing as) "
+                     r"([^,?]+?),\s", re.I)
+
+
 def _clauses(text: str) -> list[tuple[str, int, bool]]:
     """(clause, offset, after "so") for each clause after the request, up to a colon (what
     follows it is the text the request works on, not something the user says)."""
@@ -113,9 +117,13 @@ def _clauses(text: str) -> list[tuple[str, int, bool]]:
     spans = zip([0, *(m.end() for m in cuts)], [*(m.start() for m in cuts), len(text)],
                 strict=True)
     clauses = [(text[start:end].strip(" .!,;"), start) for start, end in spans][1:]
+    # "since I'm allergic to shellfish, what can I order?": the reason the request gives first
+    # is asserted.
+    reason = _REASON.match(text)
+    first = [(reason.group(1).strip(" .!,;"), reason.start(1), False)] if reason else []
     # "write it in English so I understand": a "so" after what was not asserted is a purpose.
-    return [(clause, start, bool(re.search(r"\bso\s*$", cut.group(0), re.I)))
-            for (clause, start), cut in zip(clauses, cuts, strict=True)]
+    return first + [(clause, start, bool(re.search(r"\bso\s*$", cut.group(0), re.I)))
+                    for (clause, start), cut in zip(clauses, cuts, strict=True)]
 
 
 def asserted_clauses(text: str) -> list[str]:

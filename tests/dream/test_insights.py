@@ -294,3 +294,16 @@ def test_its_stays_a_possessive_where_it_is_one():
     assert mend_typing("the dog wagged its tail") == "the dog wagged its tail"
     assert mend_typing("its at 10, dont be late") == "it's at 10, don't be late"
     assert mend_typing("i think ill go") == "I think ill go"  # "ill" is a word: left
+
+
+@pytest.mark.parametrize(("request_", "fact"), [
+    ("since i'm allergic to shellfish, what can I order at a seafood place?",
+     "I'm allergic to shellfish."),
+    ("because my daughter is 4, which museums in Paris would work?", "My daughter is 4."),
+])
+def test_the_reason_a_request_gives_first_is_asserted(request_, fact):
+    assert [s for s, _ in extract_statements(session(request_))] == [fact]
+
+
+def test_a_reason_that_asserts_nothing_gives_nothing():
+    assert extract_statements(session("as I said, what is the best route?")) == []

@@ -308,3 +308,22 @@ def test_a_run_on_age_after_a_name_is_its_own_fact():
     got = qa(["My daughter's name is Lena she's 7."])
     assert got["What is my daughter's name?"] == {"type": "contains_any", "values": ["Lena"]}
     assert got["How old is my daughter?"] == {"type": "number", "value": 7}
+
+
+def test_someone_elses_taste_is_asked_of_them():
+    assert qa(["My son hates mushrooms."]) == {
+        "What does my son hate?": {"type": "contains_any", "values": ["mushrooms"]}}
+    checker = qa(["Ana really likes tea rather than coffee."])["What does Ana like?"]
+    assert check(checker, "Tea.") and not check(checker, "Coffee.")
+
+
+def test_a_pronoun_subject_that_names_nothing_gives_no_question():
+    assert qa(["Mine opens in Bristol next spring."]) == {}
+
+
+def test_a_weekly_meeting_place_and_an_age_said_with_she():
+    assert qa(["We meet at Luna Cafe every Thursday."])["Where do we meet?"] == {
+        "type": "contains_any", "values": ["Luna Cafe"]}
+    got = qa(["My border collie's name is Juno.", "She's 2 and pulls on the leash."])
+    assert got["How old is my border collie?"] == {"type": "number", "value": 2}
+    assert "What is my border collie?" not in got
