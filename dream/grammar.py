@@ -55,7 +55,8 @@ def possessive(np: str) -> str:
 
 
 def head_noun(np: str) -> str:
-    words = re.findall(r"[a-z]+", np.lower())
+    """The noun a phrase is about: "my old car" -> "car", "the head of our lab" -> "head"."""
+    words = re.findall(r"[a-z]+", re.split(r"\s+of\s+", np.lower())[0])
     return words[-1] if words else ""
 
 

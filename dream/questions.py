@@ -91,7 +91,8 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
     if not comp or np.lower() in {"it", "this", "that", "there", "he", "she", "they"}:
         return []
     cop = be(np) if cop in {"is", "are", "am", "'s", "'m", "'re"} else cop
-    location = re.match(r"^(?:located |based )?(?:in|at|on) ((?:the )?(?:[A-Z\d]).*)$", comp)
+    location = re.match(r"^(?:located |based |headquartered |situated )?(?:in|at|on) "
+                        r"((?:the )?(?:[A-Z\d]).*)$", comp)
     if _WHEN.match(comp):
         return [ask(f"When {cop} {np}?", re.sub(r"^(?:on|at|in) ", "", comp), np, "when")]
     if location:
@@ -307,6 +308,54 @@ def _place_of_action(c: str) -> list[Derived] | None:
     return [ask(f"Where {aux} {np} {base}{particle}?", m.group(4), np, "place", verb=base)]
 
 
+_ROLE = r"(?:head|director|lead|leader|manager|ceo|cto|cfo|coo|president|chair|principal|" \
+        r"captain|coach|mayor|king|queen|ruler|chief|owner|dean|editor|supervisor)"
+_SCHEDULE_VERBS = {"ships": "ship", "launches": "launch", "opens": "open", "closes": "close",
+                   "starts": "start", "begins": "begin", "ends": "end", "premieres": "premiere",
+                   "goes live": "go live", "releases": "release", "kicks off": "kick off",
+                   "wraps up": "wrap up", "lands": "land", "arrives": "arrive"}
+
+
+def _scheduled(c: str) -> list[Derived] | None:
+    """"Version 4 ships on November 12", "The release is scheduled for May 5th": when."""
+    m = re.match(r"^(.+?) (?:(?:is|are) (?:now |currently )?(?:scheduled|planned|set|due|booked|"
+                 r"slated)|(" + "|".join(_SCHEDULE_VERBS) + r"))(?: (?:for|on|in|at|by))? (.+)$",
+                 c)
+    if not m or not (_WHEN.match(m.group(3)) or re.match(
+            r"^(?:the )?\d{1,2}(?:st|nd|rd|th)\b|^\d{4}$", m.group(3))):
+        return None
+    np = noun_phrase(m.group(1))
+    if np.lower() in _NO_REFERENT:
+        return []
+    if m.group(2):
+        return [ask(f"When {do(np)} {np} {_SCHEDULE_VERBS[m.group(2)]}?", m.group(3), np, "when")]
+    return [ask(f"When {be(np)} {np}?", m.group(3), np, "when"),
+            ask(f"When {be(np)} {np} scheduled?", m.group(3), np, "when")]
+
+
+def _appointed(c: str) -> list[Derived] | None:
+    """"Dr. Ines Moreau took over as head of the lab in October": who holds the role now."""
+    m = re.match(rf"^(.+?) (?:has )?(?:took over|takes over|stepped in|started|was appointed|"
+                 rf"was named|was made|became|is now|has become) (?:as )?(the |our |my )?"
+                 rf"(?:new )?((?:[\w-]+ )?{_ROLE}\b.*)$", c, re.I)
+    if not m or not is_name(m.group(1)):
+        return None
+    det, role = (m.group(2) or "the ").lower(), trim(m.group(3))
+    return [ask(f"Who is {det}{role}?", m.group(1), role, "holder"),
+            ask(f"Who is {det}new {role}?", m.group(1), role, "holder")]
+
+
+def _switched(c: str) -> list[Derived] | None:
+    """"Our team switched from Jira to Linear": what is used now; the old one is wrong."""
+    m = re.match(r"^(.+?) (?:has |have |just |finally )*(?:switched|migrated|changed|moved over)"
+                 r" from (.+?) to (.+)$", c)
+    if not m:
+        return None
+    np, old, new = noun_phrase(m.group(1)), m.group(2), m.group(3)
+    return [ask(f"What {do(np)} {np} use now?", new, np, "uses", (old,)),
+            ask(f"What did {np} switch to?", new, np, "uses", (old,))]
+
+
 def _identity(c: str) -> list[Derived] | None:
     """"Mara is a doctor", "My boss is Tom", "The party is on Friday": plain copulas, last."""
     # A spelled-out copula first: in "Mara's brother is Tom" the "'s" is a possessive.
@@ -320,7 +369,8 @@ def _identity(c: str) -> list[Derived] | None:
 # fits the clause; the first that fits decides, even when it finds no question to ask (a
 # "was born" without a year or place is no copula).
 _FAMILIES = (personal_facts.renames, world_facts.relational, _names, _origin, _home, _work,
-             _numbers, _tastes, _given_names, personal_facts.vehicle, _place_of_action, _identity)
+             _numbers, _tastes, _given_names, personal_facts.vehicle, _scheduled, _appointed,
+             _switched, _place_of_action, _identity)
 # What a negated clause may still say: "I don't like olives" is a taste. Every other family
 # reads a clause as asserting its value, so "I don't live in Leeds anymore" would teach Leeds.
 _NEGATED_FAMILIES = (_tastes,)

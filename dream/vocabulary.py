@@ -12,6 +12,8 @@ friend boss teacher partner wife husband sister brother mother father mom mum da
 grandfather grandma grandpa granny neighbour neighbor roommate colleague coworker doctor dentist
 manager lead ceo founder student coach tutor mentor instructor trainer girlfriend boyfriend cousin
 aunt uncle niece nephew grandson granddaughter
+head director president chair chairman chairwoman chairperson cto cfo coo vp principal captain
+mayor king queen ruler chief owner dean landlord landlady supervisor editor producer author
 """.split())
 # Anything a question may ask "who" or "how old" about.
 ANIMATE = PEOPLE | ANIMALS

@@ -25,7 +25,7 @@ _YEAR_OR_DATE = (rf"(\d{{4}}|{MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{
                  rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}(?:,?\s+\d{{4}})?)")
 # Where the fact holds, before its subject: "In our chemistry club's game the element ...".
 _FRAME = re.compile(r"^(?:[Ii]n|[Aa]t|[Ff]or|[Oo]n) (?:the|our|my|this|that) [\w' -]+?,? "
-                    r"(?=(?:the|a|an|our|my) |[A-Z])")
+                    r"(?=(?:the|a|an|our|my) |(?!I\b)[A-Z])")
 _THING_OF = re.compile(rf"^(?:the )?([a-z][\w-]*(?: [a-z][\w-]*)?) of (?:the [a-z]+ of )?({_NAME})"
                        rf" (?:is|was|has been|is now) ({_VALUE})$")
 _THINGS = re.compile(rf"^({_NAME})'s ([a-z][\w-]*(?: [a-z][\w-]*)?)"

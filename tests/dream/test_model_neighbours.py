@@ -16,7 +16,7 @@ from dream.textnorm import tokens
 from tests.dream.conftest import ScriptedGenerator
 
 HEAD = "The new head of our lab is Dr. Okafor."
-ASKED = "What is the new head of our lab?"
+ASKED = "Who is the new head of our lab?"
 OFFSITE = "Our quarterly offsite is at Lake Tarrow this year."  # no relation of the shipped set
 
 

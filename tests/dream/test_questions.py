@@ -327,3 +327,27 @@ def test_a_weekly_meeting_place_and_an_age_said_with_she():
     got = qa(["My border collie's name is Juno.", "She's 2 and pulls on the leash."])
     assert got["How old is my border collie?"] == {"type": "number", "value": 2}
     assert "What is my border collie?" not in got
+
+
+def test_world_facts_in_everyday_words():
+    """Facts about the user's world that share their relation with general knowledge."""
+    assert qa(["In the novel I'm writing, the capital of Veloria is Marenport."])[
+        "What is the capital of Veloria?"] == {"type": "contains_any", "values": ["Marenport"]}
+    assert "Who is the CEO of Brightwave?" in qa(["The CEO of Brightwave is Omar Haddad."])
+    got = qa(["Dr. Ines Moreau took over as head of the lab in October."])
+    assert check(got["Who is the head of the lab?"], "Dr. Ines Moreau.")
+    assert "Who is our team lead?" in qa(["Priya became our team lead last month."])
+    assert check(qa(["Version 4 ships on November 12."])["When does Version 4 ship?"],
+                 "It ships on November 12.")
+    assert "When is the release?" in qa(["The release is scheduled for May 5th."])
+    assert qa(["Kestrel Labs is headquartered in Tallinn."])["Where is Kestrel Labs?"] == {
+        "type": "contains_any", "values": ["Tallinn"]}
+
+
+def test_a_switch_asks_what_is_used_now_and_the_old_tool_is_wrong():
+    checker = qa(["Our team switched from Jira to Linear."])["What does our team use now?"]
+    assert check(checker, "Linear.") and not check(checker, "Jira.")
+
+
+def test_no_one_names_a_landlord():
+    assert "What did I name my landlord?" not in qa(["My landlord is called Mr Patel."])
