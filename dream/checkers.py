@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from typing import Any
 
 from dream.textnorm import contains_phrase, normalize, numbers_in
@@ -66,6 +67,8 @@ def check(checker: dict[str, Any], answer: str) -> bool:
     before any accepted value. number {"value": 7, "tolerance": 0}: some number in the
     answer (digits in any format, or a word zero..twenty) equals value. arithmetic
     {"expression": "7 + 3"}: like number, with the value computed. all / any {"checks": [...]}.
+    Behaviours (`dream.behaviours`): no_emoji {}; max_sentences {"value": 3}; language
+    {"value": "spanish"}: mostly words of that language.
     """
     kind = checker.get("type")
     if kind == "contains_any":
@@ -86,7 +89,38 @@ def check(checker: dict[str, Any], answer: str) -> bool:
         return all(check(c, answer) for c in checker["checks"])
     if kind == "any":
         return any(check(c, answer) for c in checker["checks"])
+    if kind == "no_emoji":
+        return not _EMOJI.search(answer)
+    if kind == "max_sentences":
+        return bool(answer.strip()) and sentence_count(answer) <= int(checker["value"])
+    if kind == "language":
+        return _in_language(answer, checker["value"])
     raise ValueError(f"unknown checker type: {kind!r}")
+
+
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\uFE0F]")
+# Words frequent in running text of each language and rare in English (and English's own).
+LANGUAGE_WORDS = {
+    "spanish": {"el", "la", "los", "las", "es", "que", "y", "por", "para", "con", "una", "del"},
+    "french": {"le", "la", "les", "est", "et", "des", "une", "pour", "avec", "que", "dans"},
+    "german": {"der", "die", "das", "und", "ist", "nicht", "mit", "ein", "eine", "für", "auf"},
+    "italian": {"il", "la", "che", "di", "è", "per", "una", "sono", "con", "gli", "del"},
+    "portuguese": {"os", "que", "é", "uma", "para", "com", "não", "do", "da", "em", "um"},
+    "dutch": {"de", "het", "een", "en", "niet", "van", "met", "voor", "op", "dat", "zijn"},
+}
+_ENGLISH = {"the", "and", "is", "of", "to", "you", "it", "that", "with", "for", "are", "this"}
+
+
+def sentence_count(text: str) -> int:
+    """Sentences in a reply: runs of text ended by . ! ? or a line break (list items count)."""
+    return len([p for p in re.split(r"[.!?]+(?:\s+|$)|\n+", text.strip())
+                if re.search(r"\w", p)])
+
+
+def _in_language(answer: str, language: str) -> bool:
+    words = re.findall(r"[^\W\d_]+", answer.lower())
+    hits = sum(w in LANGUAGE_WORDS[language] for w in words)
+    return hits >= 3 and hits > sum(w in _ENGLISH for w in words)
 
 
 def validate(checker: Any) -> None:
@@ -108,6 +142,14 @@ def validate(checker: Any) -> None:
             raise ValueError(f"number needs a numeric value: {checker!r}")
     elif kind == "arithmetic":
         evaluate(str(checker.get("expression", "")))
+    elif kind == "no_emoji":
+        pass
+    elif kind == "max_sentences":
+        if not isinstance(checker.get("value"), int) or checker["value"] < 1:
+            raise ValueError(f"max_sentences needs a positive integer value: {checker!r}")
+    elif kind == "language":
+        if checker.get("value") not in LANGUAGE_WORDS:
+            raise ValueError(f"language must be one of {sorted(LANGUAGE_WORDS)}: {checker!r}")
     elif kind in {"all", "any"}:
         checks = checker.get("checks")
         if not isinstance(checks, list) or not checks:

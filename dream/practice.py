@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from dream.behaviours import behaviours
 from dream.checkers import check
 from dream.config import DreamConfig
 from dream.datasets import load_general_prompts
@@ -269,9 +270,14 @@ def _preference_items(insight: Insight, config: DreamConfig,
     in how any answer is written rather than in an answer to a question about them."""
     if "preference" not in insight.kinds or config.preference_prompts == 0:
         return []
+    # Where the preference is one `dream.behaviours` knows: requests on which it shows, with
+    # a check of the behaviour (the teacher filter keeps answers that behave; the gate asks).
+    shown = [PracticeItem("behaviour", _user(p), None, b.checker)
+             for b in behaviours(insight.statements)
+             for p in rng.sample(b.prompts, min(len(b.prompts), config.preference_prompts))]
     prompts = load_general_prompts()
-    return [PracticeItem("preference", _user(p), None, None)
-            for p in rng.sample(prompts, min(len(prompts), config.preference_prompts))]
+    return shown + [PracticeItem("preference", _user(p), None, None)
+                    for p in rng.sample(prompts, min(len(prompts), config.preference_prompts))]
 
 
 def _shots(system: str, shots: list[tuple[str, str]], text: str) -> list[dict[str, Any]]:
