@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from dream.answer_form import sentence_form
+from dream.answer_form import in_recap_form, sentence_form
 from dream.checkers import check
 from dream.config import DreamConfig
 from dream.generator import Generator
@@ -69,9 +69,24 @@ def _known(item: PracticeItem) -> set[str]:
     return set(tokens(" ".join([item.context or "", *(m["content"] for m in item.prompt)])))
 
 
+def _restates(answer: str, said: set[str]) -> bool:
+    """Whether most of an answer's words are the context's own."""
+    words = content_tokens(answer)
+    return bool(words) and len(words & said) / len(words) >= 0.6
+
+
 def _judge(item: PracticeItem, answers: list[str], terms: set[str],
            config: DreamConfig) -> tuple[list[str], str | None]:
     """(teacher answers to keep, drop reason or None)."""
+    if item.kind == "behaviour":
+        # An answer that repeats the preference ("From now on I'll call you Jo.", "You told
+        # me: - keep answers short") says what the behaviour is instead of showing it.
+        said = content_tokens(item.context or "")
+        shown = [a for a in answers if a.strip() and not in_recap_form(a)
+                 and not _restates(a, said)]
+        if not shown:
+            return answers, "teacher_restated"
+        answers = shown
     # A recap ("You told me:\n- ...") is kept as the sentence it holds: its form would be learned.
     answers = [sentence_form(a, item.checker) or a for a in answers if a.strip()]
     if not answers:

@@ -62,3 +62,30 @@ def test_checker_validation_rejects_malformed_behaviour_checks():
     for bad in ({"type": "max_sentences", "value": 0}, {"type": "language", "value": "klingon"}):
         with pytest.raises(ValueError):
             validate(bad)
+
+
+def test_a_teacher_answer_that_repeats_the_preference_is_not_kept_as_behaviour():
+    """Seen with SmolLM2 as the teacher: "From now on call you Jo." passes a check for "Jo"
+    and "To answer your question, to answer: - Keep your answers under three sentences." passes
+    a sentence limit, but neither shows the behaviour; distilled, they teach the recap."""
+    from dream.config import DreamConfig
+    from dream.filters import _judge
+    from dream.practice import PracticeItem
+
+    config = DreamConfig(teacher_samples=2, agreement_threshold=0.5)
+
+    def judged(context: str, checker: dict, answers: list[str]):
+        item = PracticeItem("behaviour", [{"role": "user", "content": "Hi!"}], None, checker,
+                            context=context)
+        return _judge(item, answers, set(), config)
+
+    name = {"type": "contains_any", "values": ["Jo"]}
+    assert judged("- From now on call me Jo.", name, ["From now on call you Jo."] * 2)[1] == \
+        "teacher_restated"
+    short = {"type": "max_sentences", "value": 3}
+    kept, reason = judged("- Keep your answers under three sentences.", short, [
+        "To answer your question, to answer: - Keep your answers under three sentences.",
+        "Seasons come from the tilt of the Earth."])
+    assert reason is None and kept == ["Seasons come from the tilt of the Earth."]
+    assert judged("- From now on call me Jo.", name, ["Hi Jo! How can I help?"] * 2) == (
+        ["Hi Jo! How can I help?"] * 2, None)
