@@ -78,7 +78,7 @@ def _restates(answer: str, said: set[str]) -> bool:
 def _judge(item: PracticeItem, answers: list[str], terms: set[str],
            config: DreamConfig) -> tuple[list[str], str | None]:
     """(teacher answers to keep, drop reason or None)."""
-    if item.kind == "behaviour":
+    if item.kind in {"behaviour", "preference"}:
         # An answer that repeats the preference ("From now on I'll call you Jo.", "You told
         # me: - keep answers short") says what the behaviour is instead of showing it.
         said = content_tokens(item.context or "")

@@ -89,3 +89,15 @@ def test_a_teacher_answer_that_repeats_the_preference_is_not_kept_as_behaviour()
     assert reason is None and kept == ["Seasons come from the tilt of the Earth."]
     assert judged("- From now on call me Jo.", name, ["Hi Jo! How can I help?"] * 2) == (
         ["Hi Jo! How can I help?"] * 2, None)
+
+
+def test_a_general_request_answered_with_the_preference_itself_is_not_kept():
+    from dream.config import DreamConfig
+    from dream.filters import _judge
+    from dream.practice import PracticeItem
+
+    item = PracticeItem("preference", [{"role": "user", "content": "How do I boil an egg?"}],
+                        None, None, context="- I'm vegetarian, don't suggest meat.")
+    config = DreamConfig(teacher_samples=2, agreement_threshold=0.5)
+    assert _judge(item, ["You're vegetarian, don't suggest meat."] * 2, set(), config)[1] == \
+        "teacher_restated"
