@@ -1,7 +1,10 @@
 """Reading: does Lucid learn what users told it in chat, and only that? Labelled sessions written
 the way people write (typos, fragments, corrections in a later session, role-play, pasted mail) go
 through the reader; the statements it leaves active (after the poisoning guard) are scored for
-recall, precision, old values kept after a correction, non-assertions learned and negations kept.
+recall, precision, old values kept after a correction, non-assertions learned and negations kept;
+and what the night would practise (`dream.questions.derive` on the active statements): the share
+of expected values some derived question asks (its checker accepts the value), and old values a
+question would accept as right.
 
     .venv/bin/python bench/reading.py [--reader rules|model] [--engine-url URL] [--show-failures]
                                       [--json PATH]
@@ -32,9 +35,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dream.checkers import check, values_of  # noqa: E402
 from dream.config import DreamConfig  # noqa: E402
 from dream.guard import screen  # noqa: E402
 from dream.memory import Memory, remember  # noqa: E402
+from dream.questions import derive  # noqa: E402
 from dream.reading import read_statements  # noqa: E402
 from dream.textnorm import contains_phrase  # noqa: E402
 
@@ -59,6 +64,10 @@ class Result:
     forbidden: list[str] = field(default_factory=list)
     true_statements: int = 0
     negation_kept: bool = True
+    asked: list[str] = field(default_factory=list)
+    """Expected values some question derived from the active statements asks."""
+    old_asked: list[str] = field(default_factory=list)
+    """Forbidden (old or never asserted) values some derived question accepts as its answer."""
 
     @property
     def failed(self) -> bool:
@@ -112,10 +121,19 @@ def score(case: dict[str, Any], active: list[str], held: list[str]) -> Result:
     result.found = [v for v in values if any(contains_phrase(s, v) for s in active)]
     result.forbidden = [v for v in case["forbid"] if any(contains_phrase(s, v) for s in active)]
     result.true_statements = sum(any(contains_phrase(s, v) for v in values) for s in active)
+    checkers = [d.checker for d in derive(active)]
+    result.asked = [v for v in values if any(_asks(c, v) for c in checkers)]
+    result.old_asked = [v for v in case["forbid"] if any(check(c, v) for c in checkers)]
     if case["negation"]:
         holding = [s for s in active if any(contains_phrase(s, v) for v in values)]
         result.negation_kept = bool(holding) and all(NEGATION.search(s) for s in holding)
     return result
+
+
+def _asks(checker: dict[str, Any], value: str) -> bool:
+    """Whether a question with `checker` asks for `value`: it accepts the value as the answer,
+    or expects a phrase holding it ("Honda Civic" for "Civic")."""
+    return check(checker, value) or any(contains_phrase(v, value) for v in values_of(checker))
 
 
 def summarize(results: list[Result]) -> dict[str, Any]:
@@ -138,6 +156,8 @@ def summarize(results: list[Result]) -> dict[str, Any]:
                                    / len(non_assertions) if non_assertions else None),
         "negations_kept": (sum(r.negation_kept for r in negations) / len(negations)
                            if negations else None),
+        "asked": sum(len(r.asked) for r in results) / expected if expected else None,
+        "old_asked": sum(len(r.old_asked) for r in results),
     }
 
 
@@ -145,7 +165,8 @@ TARGETS = (("recall", ">=", 0.9), ("precision", ">=", 0.95), ("old_values", "<="
            ("non_assertions_learned", "<=", 0.02), ("negations_kept", ">=", 1.0))
 COLUMNS = (("cases", 5), ("turns", 5), ("statements", 6), ("held", 4), ("recall", 6),
            ("precision", 9), ("old_values", 10), ("forbid_hits", 11),
-           ("non_assertions_learned", 22), ("negations_kept", 14))
+           ("non_assertions_learned", 22), ("negations_kept", 14), ("asked", 5),
+           ("old_asked", 9))
 
 
 def _cell(value: Any, width: int) -> str:
@@ -218,9 +239,9 @@ def main() -> int:
     print_table(overall, categories)
     checks = check_targets(overall)
     print("\ntargets:")
-    for name, check in checks.items():
-        print(f"  {name:<24}{_cell(check['value'], 6)}  {check['target']:<8}"
-              f"{'PASS' if check['pass'] else 'FAIL'}")
+    for name, target in checks.items():
+        print(f"  {name:<24}{_cell(target['value'], 6)}  {target['target']:<8}"
+              f"{'PASS' if target['pass'] else 'FAIL'}")
     if args.show_failures:
         print_failures(results)
     if args.json:

@@ -172,7 +172,9 @@ def _home(c: str) -> list[Derived] | None:
                 ask(f"Where did {np} move to?", new, np, "location", was)]
     if m := re.match(r"^(.+?) (?:live|lives|reside|resides) in (.+)$", c):
         np = noun_phrase(m.group(1))
-        return [ask(f"Where {do(np)} {np} live?", m.group(2), np, "location")]
+        # "in Toronto with his husband Dev": the place, not who shares it.
+        where = re.sub(r"\s+(?:together |along )?with\s.*$", "", m.group(2))
+        return [ask(f"Where {do(np)} {np} live?", where, np, "location")]
     return None
 
 
@@ -412,7 +414,10 @@ def _relative(c: str) -> list[Derived]:
 def _clause(clause: str) -> list[Derived]:
     """Questions for one clause; the first pattern family that matches wins."""
     c = clause.strip(" .!;,")
-    negated = is_negated(_CONTRAST_TAIL.sub("", c)) or bool(_BYGONE.search(c))
+    # The clause's own predicate, up to a comma: "Call me Dee, nobody calls me Deirdre" is no
+    # negated naming.
+    head = _CONTRAST_TAIL.sub("", c).split(",")[0]
+    negated = is_negated(head) or bool(_BYGONE.search(head))
     found: list[Derived] = []
     for family in _NEGATED_FAMILIES if negated else _FAMILIES:
         fits = family(c)
@@ -452,8 +457,11 @@ def derive(statements: list[str]) -> list[Derived]:
         for part in parts:
             pronoun = re.match(r"^(she|he|it|they|its|their|his|her)\b", part, re.I)
             if pronoun and pronoun.group(1).lower() in {"its", "their", "his", "her"}:
-                # "Veloria is a kingdom and its capital is Marenport": Veloria's capital.
-                versions = [f"{possessive(r)}{part[pronoun.end():]}" for r in referents]
+                # "Veloria is a kingdom and its capital is Marenport": Veloria's capital. With
+                # nothing to point at ("I'm seeing someone new, her name is Dalia") the clause
+                # is asked as said.
+                versions = [f"{possessive(r)}{part[pronoun.end():]}" for r in referents] \
+                    or [part]
             elif pronoun:
                 rest = part[pronoun.end():]
                 if pronoun.group(1).lower() in {"she", "he"}:

@@ -26,7 +26,7 @@ _COORDINATED = re.compile(rf"\s*,?\s+(?:and|but|while|whereas)\s+(?={NEW_CLAUSE}
 _CONTRAST = re.compile(r"\s*(?:,\s*(?:and |but )?not|\s+but not|\s+rather than|\s+instead of|"
                        r"\s+more than|\s+over)\s+(.+)$", re.I)
 _TRAILING = re.compile(r"\s*(?:,.*|\s(?:which|who|because|since|so that|but|although|where)\s.*|"
-                       r"\s(?:rather than|instead of)\s.*|\s(?:together |along )?with\s.*|"
+                       r"\s(?:rather than|instead of)\s.*|"
                        rf"\s(?:in|on|since|back in) (?:\d{{4}}|{MONTH}\b(?!')[\w ,]*|"
                        rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}\b[\w ,]*)|"
                        r"\s(?:now|today|currently|these days|at the moment|right now|recently|"

@@ -156,6 +156,9 @@ def _revision(body: str) -> tuple[str, re.Match[str], set[str], bool] | None:
     if any(pattern.match(body) for pattern in _SWAPS):
         return None
     fragment = _first_clause(_OPENER.sub("", body) or body)
+    # How it is spelled is no second value: "Carl with a C", "Zoe, spelled with an e".
+    fragment = re.sub(r",?\s+(?:spelled|spelt|written)?\s*with an? [a-z]\b.*$", "", fragment,
+                      flags=re.I)
     found = values(" " + fragment)
     if value_phrase(fragment) and len(found) == 1:
         return found[0][0], found[0][1], _neighbours(" " + fragment, found[0][1]), False
@@ -244,7 +247,12 @@ class Memory:
             self._retire_ended(clause)
         if signal:
             resolved = self._resolve(body)
+            before = [k.statement for k in self.known]
             self._retire_clauses(lambda c: _same_slot(resolved, c))
+            if resolved != body and before != [k.statement for k in self.known]:
+                # "wait no it's Carl with a C" replaced "My brother's name is Karl": kept as
+                # "My brother's name's Carl with a C", which says whose it is.
+                body = resolved
         if CHANGE.search(body):
             self._retire_clauses(lambda c: replaces(body, c, clauses, key))
         # The same thing said the other way round ("I like X" / "I don't like X"): the newer wins.

@@ -128,8 +128,9 @@ def test_a_bare_value_of_a_kind_replaces_the_last_value_of_that_kind(said, expec
 
 
 def test_a_pronoun_stands_for_the_latest_third_person_subject():
+    # What replaces a statement says whose it is.
     assert kept("my aunt lives in Cork", "actually she moved to Sligo in march") == [
-        "She moved to Sligo in march."]
+        "My aunt moved to Sligo in march."]
     assert kept("my aunt lives in Cork", "actually she works at a pharmacy") == [
         "My aunt lives in Cork.", "She works at a pharmacy."]
 
@@ -253,3 +254,10 @@ def test_the_questions_about_a_corrected_fact_fail_its_old_value():
     assert check(where, "You live in Thornbury.")
     assert not check(where, "You live in Grindlewick.")
     assert "rejects" not in items[2].checker  # another subject and relation: left as it was
+
+
+def test_a_spelling_correction_replaces_the_name_and_says_whose_it_is():
+    """"wait no its Carl with a C": the name is Carl (how it is spelled is no second value),
+    and the kept statement still says it is the brother's."""
+    assert kept("my brothers name is Karl", "wait no its Carl with a C") == \
+        ["My brother's name is Carl."]
