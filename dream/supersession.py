@@ -42,7 +42,7 @@ _INTERJECTION = re.compile(
     r"(?:no|nope|nah)\s+(?=wait\b|sorry\b|its?\b|it's\b|that'?s\b|i meant?\b|i'?m\b|"
     r"we'?re\b|i\b|we\b|my\b|our\b)|"
     r"(?:ac?tu?al+y|i meant|i mean|correction|update|oh|ah|hm+|oops|typo|sorry|wait|well|"
-    r"lol|haha|lmao|ha|ugh|change of plans?|"
+    r"lol|haha|lmao|ha|ugh|change of plans?|nvm|nevermind|never mind|"
     # "that's the old one": the value said before is out of date.
     r"(?:that'?s|thats|that was|those are) (?:the |my |our )?old(?: one| ones)?|"
     r"my bad|scratch that|changed my mind|i changed my mind)\b[\s,:;.!-]*)+", re.I)
@@ -57,6 +57,7 @@ _SWAPS = (  # "not Y but X", "X, not Y", "X instead of Y"
                re.I),
     re.compile(r"^(?P<new>.+?),?\s+(?:and\s+)?not\s+(?P<old>.+)$", re.I),
     re.compile(r"^(?P<new>.+?)\s+instead of\s+(?P<old>.+)$", re.I),
+    re.compile(r"^not\s+(?P<old>[^,]+?),\s*(?:it|that)(?:'s| is)\s+(?P<new>.+)$", re.I),
 )
 _ENDED = re.compile(r"^(?:(?:i|we)\s+)?(?:(?:just|recently|finally|already)\s+)*(?:left|quit|"
                     r"resigned from|sold|moved (?:out of|away from)|gave up|broke up with|divorced|"

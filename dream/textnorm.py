@@ -74,6 +74,10 @@ def mend_typing(text: str) -> str:
     # "its" is a word of its own, but never before these: "its at 10", "its Leo", "its a cat".
     text = re.sub(r"\b([Ii])ts (?=(?:at|on|in|not|now|actually|called|named|really|just|still|"
                   r"a|an|the|my|our|\d|[A-Z]))", r"\1t's ", text)
+    # Opening a clause after a correction word it is "it's" too: "nvm its green", "not nuts,
+    # its shellfish".
+    text = re.sub(r"(\b(?:no|nope|nah|nvm|sorry|wait|actually|oops),?\s+|\bnot [\w ]{1,30},\s*)"
+                  r"([Ii])ts (?=[a-z])", r"\1\2t's ", text)
     text = _LOST_POSSESSIVE.sub(r"\1 \2's \3 \4", text)
     return _LOST_IS.sub(r"\1 \2's \3 \4", text)
 

@@ -261,3 +261,11 @@ def test_a_spelling_correction_replaces_the_name_and_says_whose_it_is():
     and the kept statement still says it is the brother's."""
     assert kept("my brothers name is Karl", "wait no its Carl with a C") == \
         ["My brother's name is Carl."]
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    (("im allergic to nuts", "not nuts, its shellfish"), ["I'm allergic to shellfish."]),
+    (("my password hint is blue", "nvm its green"), ["My password hint's green."]),
+])
+def test_a_typed_correction_after_a_correction_word_replaces_the_value(said, expected):
+    assert kept(*said) == expected
