@@ -19,9 +19,9 @@ _DATE = (rf"(?:\d{{4}}|{MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?
          rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}(?:,?\s+\d{{4}})?|"
          r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))")
 # When it happened, after the fact: "... renamed to Osprey last week".
-_WHEN_ADVERB = re.compile(rf"\s+(?:(?:last|this|next) (?:week|month|year|night|spring|summer|"
-                          rf"autumn|fall|winter)|yesterday|today|recently|(?:in|on|back in) "
-                          rf"(?:{MONTH}|\d{{4}}))$")
+_WHEN_ADVERB = re.compile(rf"(?:,?\s+(?:fyi|btw))?\s+(?:(?:last|this|next) (?:week|month|year|night|"
+                          rf"spring|summer|autumn|fall|winter|sprint|quarter)|yesterday|today|"
+                          rf"recently|(?:in|on|back in) (?:{MONTH}|\d{{4}}))(?:,?\s+(?:fyi|btw))?$")
 _SUBJECT = r"I|we|(?:[Mm]y|[Oo]ur) [\w'-]+(?: [\w'-]+)?|[A-Z][\w'-]+"
 _JOB_ENDINGS = ("ologist", "grapher", "ician", "smith", "wright", "engineer", "developer",
                 "designer", "manager", "worker", "keeper", "maker", "writer", "officer")
@@ -56,13 +56,14 @@ def named_group(owner: str, names: list[str]) -> list[Derived]:
 def renames(c: str) -> list[Derived] | None:
     """"We renamed Project Falcon to Osprey", "Falcon is now called Osprey": the new name, never
     the old one."""
-    c = _WHEN_ADVERB.sub("", c)
-    m = re.match(rf"^(?:{_SUBJECT}) (?:have |just |recently |officially )*"
-                 rf"(?:renamed|rebranded) (.+?) (?:to|as|into) ({_NAME})$", c) or \
+    c = _WHEN_ADVERB.sub("", re.sub(r"\s+and\s+(?:people|everyone|we|they|it)\b.*$", "", c))
+    m = re.match(rf"^(?:{_SUBJECT}|.+? (?:made|asked|told) (?:us|me)) (?:have |just |recently |"
+                 rf"officially |had to )*(?:renamed|rebranded|rename|rebrand) (.+?) "
+                 rf"(?:to|as|into) ({_NAME})$", c) or \
         re.match(rf"^(.+?) (?:is|are|was|were|has been|have been|got|just got) (?:now |just |"
                  rf"recently |officially )*(?:renamed|rebranded|called|named|known as)"
                  rf"(?: as| to)? ({_NAME})$", c)
-    if not m or ("now" not in c and not re.search(r"renamed|rebranded", c, re.I)):
+    if not m or ("now" not in c and not re.search(r"rename|rebrand", c, re.I)):
         return None
     old, new = noun_phrase(m.group(1)), m.group(2)
     rejects = (old,) if is_given_name(old) else ()

@@ -170,7 +170,8 @@ def _home(c: str) -> list[Derived] | None:
         return [ask(f"Where {be(np)} {np} now?", new, np, "location", was),
                 ask(f"Where {be(np)} {np} located?", new, np, "location", was),
                 ask(f"Where did {np} move to?", new, np, "location", was)]
-    if m := re.match(r"^(.+?) (?:live|lives|reside|resides) in (.+)$", c):
+    if m := re.match(r"^(.+?) (?:live|lives|reside|resides|(?:am |'m |are |'re |is |'s |have been "
+                     r"|'ve been |been )living) in (.+)$", c):
         np = noun_phrase(m.group(1))
         # "in Toronto with his husband Dev": the place, not who shares it.
         where = re.sub(r"\s+(?:together |along )?with\s.*$", "", m.group(2))
@@ -181,9 +182,14 @@ def _home(c: str) -> list[Derived] | None:
 def _work(c: str) -> list[Derived] | None:
     """"I work at Acme", "She works for Globex", "I work as a beekeeper at Hollowmere Farm"."""
     if m := re.match(r"^(.+?) (?:just |recently )?(?:started|began|got|landed|took) (?:a |an )?"
-                     r"(?:new )?(?:job|position|role) (?:at|with) (.+)$", c):
+                     r"(?:new )?(?:job|position|role) (?:at|with) (.+)$", c) or \
+            re.match(r"^(.+?) (?:am |'m |is |'s |are |'re )?(?:starting|beginning|started) "
+                     r"(?:a new job |work |working )?at ([A-Z].*?)(?: as (?:an? )?(.+))?$", c):
         np = noun_phrase(m.group(1))
-        return [ask(f"Where {do(np)} {np} work?", _named(m.group(2)), np, "workplace")]
+        out = [ask(f"Where {do(np)} {np} work?", _named(m.group(2)), np, "workplace")]
+        if m.lastindex == 3 and m.group(3):
+            out.append(ask(f"What is {possessive(np)} job?", m.group(3), np, "job"))
+        return out
     m = re.match(r"^(.+?) (?:work|works) (at|for|as) (?:an? )?(.+)$", c)
     if not m:
         return None
@@ -216,7 +222,19 @@ def _named(place: str) -> str:
 
 
 def _numbers(c: str) -> list[Derived] | None:
-    """"Biscuit is 7", "I just turned twenty", "We have three cats"."""
+    """"Biscuit is 7", "I just turned twenty", "We have three cats", "I weigh 84kg", "Jonah is in
+    year 3", "the staging db is on port 5434"."""
+    if m := re.match(r"^(.+?) (?:now |currently )?(weigh|weighs) (?:about |around )?"
+                     r"(\d+(?:\.\d+)?\s*(?:kg|kilos?|lbs?|pounds|st|stone))\b", c, re.I):
+        np = noun_phrase(m.group(1))
+        return [ask(f"How much {do(np)} {np} weigh?", m.group(3), np, "weight")]
+    if m := re.match(rf"^(.+?){_IS} (?:now |currently )?in (year|grade|class|form) (\w+)", c, re.I):
+        np, level = noun_phrase(m.group(1)), m.group(2).lower()
+        return [ask(f"What {level} {be(np)} {np} in?", f"{level} {m.group(3)}", np, "level",
+                    checker={"type": "contains_any", "values": [f"{level} {m.group(3)}"]})]
+    if m := re.match(rf"^(.+?){_IS} (?:running |listening )?on port (\d{{2,5}})\b", c, re.I):
+        np = noun_phrase(m.group(1))
+        return [ask(f"What port {be(np)} {np} on?", m.group(2), np, "port")]
     if m := re.match(rf"^(.+?)(?:{_IS}|\s+turned|\s+just turned) (?:an? )?({_NUMWORD})"
                      r"(?:[- ]years?[- ]old| yo)?(?:[- ]\w+)?$", c, re.I):
         np = noun_phrase(m.group(1))
@@ -233,7 +251,7 @@ def _numbers(c: str) -> list[Derived] | None:
             out += named_group(f"{possessive(np)} {things}", names)
         return out
     if m := re.match(rf"^(.+?)(?: turns| is turning|'s turning| will turn| will be) "
-                     rf"({_NUMWORD})(?: (?:in|on) (.+))?$", c, re.I):
+                     rf"({_NUMWORD})(?: (?:in|on) (.+)| (?:next|this) \w+)?$", c, re.I):
         np = noun_phrase(m.group(1))
         out = [ask(f"How old {be(np)} {np} turning?", m.group(2), np, "age")]
         if m.group(3):
@@ -350,12 +368,31 @@ def _appointed(c: str) -> list[Derived] | None:
 def _switched(c: str) -> list[Derived] | None:
     """"Our team switched from Jira to Linear": what is used now; the old one is wrong."""
     m = re.match(r"^(.+?) (?:has |have |just |finally )*(?:switched|migrated|changed|moved over)"
-                 r" from (.+?) to (.+)$", c)
+                 r"(?: from (.+?))? to (.+)$", c)
+    if m and not m.group(2):
+        np = noun_phrase(m.group(1))
+        if np.lower() in _NO_REFERENT or re.match(r"^(?:I|we)$", np) and \
+                re.match(r"^(?:the|my|our) ", m.group(3)):
+            return None  # "we changed demos to ...": what changed is read by `_set_to`
+        return [ask(f"What did {np} switch to?", m.group(3), np, "uses")]
     if not m:
         return None
     np, old, new = noun_phrase(m.group(1)), m.group(2), m.group(3)
     return [ask(f"What {do(np)} {np} use now?", new, np, "uses", (old,)),
             ask(f"What did {np} switch to?", new, np, "uses", (old,))]
+
+
+def _set_to(c: str) -> list[Derived] | None:
+    """"We raised the price to 35 euros a month", "I changed my forum name to quietlynx", "we
+    upgraded the db to postgres 16": what the thing is now."""
+    m = re.match(r"^(?:I|we|We) (?:have |had |just |finally |recently )*(?:raised|lowered|"
+                 r"increased|reduced|upgraded|downgraded|changed|updated|set|bumped|cut|moved|"
+                 r"switched) ((?:the|my|our) [\w\s-]+?) to (.+)$", c)
+    if not m:
+        return None
+    np = m.group(1)
+    np = np[0].lower() + np[1:]
+    return [ask(f"What {be(np)} {np} now?", m.group(2), np, "value")]
 
 
 def _identity(c: str) -> list[Derived] | None:
@@ -372,7 +409,7 @@ def _identity(c: str) -> list[Derived] | None:
 # "was born" without a year or place is no copula).
 _FAMILIES = (personal_facts.renames, world_facts.relational, _names, _origin, _home, _work,
              _numbers, _tastes, _given_names, personal_facts.vehicle, _scheduled, _appointed,
-             _switched, _place_of_action, _identity)
+             _switched, _set_to, _place_of_action, _identity)
 # What a negated clause may still say: "I don't like olives" is a taste. Every other family
 # reads a clause as asserting its value, so "I don't live in Leeds anymore" would teach Leeds.
 _NEGATED_FAMILIES = (_tastes,)
@@ -387,15 +424,20 @@ _ALSO = (personal_facts.appositive_names, personal_facts.dated, personal_facts.p
          personal_facts.roles, lambda c: _relative(c))
 # Where one statement holds several facts: "the code is 4471 and standup is at 9:15", "I'm 34,
 # my wife is 35", "...; ...".
+# A clause that asks rather than states: "..., what party games work for that age".
+_ASKING = re.compile(r"^(?:(?:what|how|where|when|why|which|who|whom|whose|any)\b|(?:can|could|"
+                     r"would|should|do|does|did|is|are|will|shall)\s+(?:you|i|we|it|that|there|"
+                     r"this|he|she|they)\b)", re.I)
 _NOW = r"(?:(?:now|nowadays|these days|today|currently),?\s+)?"
-_FACTS = re.compile(rf"\s*;\s*|\s+[-\u2013\u2014]+\s+|,\s+so\s+|"
-                    rf"\s+(?=(?:she|he|they)'(?:s|re)\s+\d)|(?<=\d)\s+and\s+(?=[a-z]+s\s)|"
+_FACTS = re.compile(rf"\s*;\s*|\s+[-\u2013\u2014]+\s+|,\s+so\s+|,\s+(?={_ASKING.pattern[1:]})|"
+                    rf"\s+(?=(?:she|he|they)'(?:s|re)\s+\d)|(?<=\d)\s+and\s+(?!a half)(?=[a-z]+\s)|"
                     rf",?\s+(?:and|but|so|while|whereas)\s+{_NOW}(?={NEW_CLAUSE})|"
                     rf",\s+{_NOW}(?={NEW_CLAUSE}|(?:his|her|its|their|my|our)\s+[\w-]+'s\s)")
 # A clause whose subject was left out, as people write: "just moved to Porto!", "... - moved to
 # Bergen in May". The verbs are those a pattern reads after a subject.
 _NO_SUBJECT = re.compile(r"^(?:(?:just|recently|finally|also) )*(?:moved|relocated|named|"
-                         r"nicknamed|bought|adopted)\b", re.I)
+                         r"nicknamed|bought|adopted|starting|started|changed|switched|"
+                         r"upgraded|raised|lowered)\b", re.I)
 
 
 def _relative(c: str) -> list[Derived]:
@@ -414,6 +456,8 @@ def _relative(c: str) -> list[Derived]:
 def _clause(clause: str) -> list[Derived]:
     """Questions for one clause; the first pattern family that matches wins."""
     c = clause.strip(" .!;,")
+    if _ASKING.match(c):
+        return []
     # The clause's own predicate, up to a comma: "Call me Dee, nobody calls me Deirdre" is no
     # negated naming.
     head = _CONTRAST_TAIL.sub("", c).split(",")[0]

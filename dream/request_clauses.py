@@ -106,7 +106,11 @@ def _objects(clause: str, before: str) -> str:
 
 
 _REASON = re.compile(r"^(?:since|because|cause|coz|as|given that|now that|seeing as) "
-                     r"([^,?]+?),\s", re.I)
+                     r"([^,?]+?),\s|"
+                     # "I live in Oslo, is that far from Bergen?": a statement, then the question.
+                     r"^((?:I|I'm|I've|we|we're|we've|my|our) [^,?]+?),\s+(?=(?:is|are|was|"
+                     r"what|how|where|when|which|who|why|can|could|should|would|will|do|does|"
+                     r"any)\b)", re.I)
 
 
 def _clauses(text: str) -> list[tuple[str, int, bool]]:
@@ -120,7 +124,8 @@ def _clauses(text: str) -> list[tuple[str, int, bool]]:
     # "since I'm allergic to shellfish, what can I order?": the reason the request gives first
     # is asserted.
     reason = _REASON.match(text)
-    first = [(reason.group(1).strip(" .!,;"), reason.start(1), False)] if reason else []
+    first = [(reason.group(reason.lastindex).strip(" .!,;"), reason.start(reason.lastindex),
+              False)] if reason else []
     # "write it in English so I understand": a "so" after what was not asserted is a purpose.
     return first + [(clause, start, bool(re.search(r"\bso\s*$", cut.group(0), re.I)))
                     for (clause, start), cut in zip(clauses, cuts, strict=True)]

@@ -27,7 +27,8 @@ _CONTRAST = re.compile(r"\s*(?:,\s*(?:and |but )?not|\s+but not|\s+rather than|\
                        r"\s+more than|\s+over)\s+(.+)$", re.I)
 _TRAILING = re.compile(r"\s*(?:,.*|\s(?:which|who|because|since|so that|but|although|where)\s.*|"
                        r"\s(?:rather than|instead of)\s.*|"
-                       rf"\s(?:in|on|since|back in) (?:\d{{4}}|{MONTH}\b(?!')[\w ,]*|"
+                       rf"\s(?:in|on|since|back in|from) (?:\d{{4}}|{MONTH}\b(?!')[\w ,]*|"
+                       r"(?:next |this )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                        rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}\b[\w ,]*)|"
                        r"\s(?:now|today|currently|these days|at the moment|right now|recently|"
                        r"as well|too|daily|every (?:other )?(?:day|morning|evening|night|week|"
@@ -36,7 +37,9 @@ _TRAILING = re.compile(r"\s*(?:,.*|\s(?:which|who|because|since|so that|but|alth
                        r"winter|spring|fall|autumn)|yesterday|the other day|so far|"
                        r"(?:in|during|over|through)(?: the)? (?:spring|summer|fall|autumn|"
                        r"winter|holidays|weekend)|(?:a while|not long|a bit) ago|"
-                       r"(?:a (?:few|couple of) )?(?:days|weeks|months|years) ago))+$",
+                       r"(?:a (?:few|couple of) )?(?:days|weeks|months|years) ago|"
+                       r"on the \d{1,2}(?:st|nd|rd|th)|for (?:\d+|a few|many|several|two|three|"
+                       r"four|five|six|ten) (?:days|weeks|months|years)))+$",
                        re.I)
 _GENERIC = {"company", "thing", "person", "place", "kind", "type", "one", "lot", "guy", "man",
             "woman", "name", "years", "year", "old"}

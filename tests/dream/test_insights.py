@@ -307,3 +307,17 @@ def test_the_reason_a_request_gives_first_is_asserted(request_, fact):
 
 def test_a_reason_that_asserts_nothing_gives_nothing():
     assert extract_statements(session("as I said, what is the best route?")) == []
+
+
+@pytest.mark.parametrize(("said", "fact"), [
+    ("I live in Oslo, is that far from Bergen?", "I live in Oslo."),
+    ("My son is 7, what books would he like?", "My son is 7."),
+])
+def test_a_statement_before_the_question_of_a_sentence_is_asserted(said, fact):
+    assert [s for s, _ in extract_statements(session(said))] == [fact]
+
+
+@pytest.mark.parametrize("said", ["I think it's in Paris, can you check?",
+                                  "I need a hotel in Rome, any tips?"])
+def test_a_guess_or_a_need_before_a_question_is_not(said):
+    assert extract_statements(session(said)) == []

@@ -351,3 +351,34 @@ def test_a_switch_asks_what_is_used_now_and_the_old_tool_is_wrong():
 
 def test_no_one_names_a_landlord():
     assert "What did I name my landlord?" not in qa(["My landlord is called Mr Patel."])
+
+
+@pytest.mark.parametrize(("statement", "question", "answer"), [
+    ("We renamed project Juniper to Atlas last sprint and people are still confused.",
+     "What is project Juniper called now?", "Atlas"),
+    ("Project Lanternfish got renamed to Project Quillback last week, fyi.",
+     "What is Project Lanternfish called now?", "Project Quillback"),
+    ("Legal made us rename Falcon to Kestrel.", "What is Falcon called now?", "Kestrel"),
+    ("The club switched to wednesday evenings.", "What did the club switch to?",
+     "wednesday evenings"),
+    ("We raised the price to 35 euros a month.", "What is the price now?",
+     "It is 35 euros a month."),
+    ("Changed my forum name to quietlynx.", "What is my forum name now?", "quietlynx"),
+    ("I weigh 84kg.", "How much do I weigh?", "84kg"),
+    ("I been living in calgary for 4 years, before that in manila.", "Where do I live?",
+     "calgary"),
+    ("Starting at Lumen & Vale on monday as senior copywriter.", "Where do I work?",
+     "Lumen & Vale"),
+    ("Jonah is in year 3 now, new school year started.", "What year is Jonah in?", "year 3"),
+    ("I'm 39 and want to start investing.", "How old am I?", "39"),
+    ("The staging db is on port 5434.", "What port is the staging db on?", "5434"),
+])
+def test_more_everyday_facts_get_their_question(statement, question, answer):
+    got = qa([statement])
+    assert check(got[question], answer), got
+
+
+def test_a_question_said_after_a_fact_asks_nothing_itself():
+    got = qa(["My niece Asha is turning 9 next month, what party games work for that age."])
+    assert got["How old is my niece Asha turning?"] == {"type": "number", "value": 9}
+    assert not any("work" in q for q in got), got
