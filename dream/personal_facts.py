@@ -19,8 +19,8 @@ _DATE = (rf"(?:\d{{4}}|{MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?
          rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}(?:,?\s+\d{{4}})?|"
          r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))")
 # When it happened, after the fact: "... renamed to Osprey last week".
-_WHEN_ADVERB = re.compile(rf"(?:,?\s+(?:fyi|btw))?\s+(?:(?:last|this|next) (?:week|month|year|night|"
-                          rf"spring|summer|autumn|fall|winter|sprint|quarter)|yesterday|today|"
+_WHEN_ADVERB = re.compile(rf"(?:,?\s+(?:fyi|btw))?\s+(?:(?:last|this|next) (?:week|month|year|"
+                          rf"night|spring|summer|autumn|fall|winter|sprint|quarter)|yesterday|today|"
                           rf"recently|(?:in|on|back in) (?:{MONTH}|\d{{4}}))(?:,?\s+(?:fyi|btw))?$")
 _SUBJECT = r"I|we|(?:[Mm]y|[Oo]ur) [\w'-]+(?: [\w'-]+)?|[A-Z][\w'-]+"
 _JOB_ENDINGS = ("ologist", "grapher", "ician", "smith", "wright", "engineer", "developer",
