@@ -414,8 +414,9 @@ def test_the_next_night_a_correction_wins_or_waits_and_nothing_says_the_old_town
         # may turn: the gate allows a candidate to lose a fifth of the earlier facts).
         kept = [(q, value) for (q, value), answer in zip(PROBES, NIGHT1["answers"], strict=True)
                 if value != "grindlewick" and value in answer.lower()]
-        still, answers = accuracy(client, kept)
-        assert round(still * len(kept)) >= len(kept) - 1, (kept, answers)
+        if kept:
+            still, answers = accuracy(client, kept)
+            assert round(still * len(kept)) >= len(kept) - 1, (kept, answers)
     else:
         assert metrics["gate_reasons"] and metrics["sessions_consumed"] is False, metrics
         assert active["name"] == NIGHT1["version"], active
