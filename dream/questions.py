@@ -455,7 +455,8 @@ def _relative(c: str) -> list[Derived]:
 
 def _clause(clause: str) -> list[Derived]:
     """Questions for one clause; the first pattern family that matches wins."""
-    c = clause.strip(" .!;,")
+    # "In the book the kingdom is called Orlenmark": the frame says where, not who or what.
+    c = world_facts.unframed(clause.strip(" .!;,"))
     if _ASKING.match(c):
         return []
     # The clause's own predicate, up to a comma: "Call me Dee, nobody calls me Deirdre" is no

@@ -81,10 +81,12 @@ _SPLIT_UP = re.compile(r"^(?P<who>[\w' ]{1,40}?) and (?:i|we) (?:just |finally )
 # Someone or something gone for good: "so biscuit died :(", "Rex passed away last week", "i
 # killed Tavian off in chapter 3", "we had to put Momo down".
 _DIED = re.compile(
-    r"^(?:so |sadly |unfortunately )?(?P<who>[A-Z][\w'-]*(?: [A-Z][\w'-]*)?|[a-z][\w'-]+)"
+    # "For the book: I killed Tavian off": a frame may come first.
+    r"^(?:(?:update )?(?:in|for) (?:the|my|our) [\w' -]+?[:,]\s*)?(?:"
+    r"(?:so |sadly |unfortunately )?(?P<who>[A-Z][\w'-]*(?: [A-Z][\w'-]*)?|[a-z][\w'-]+)"
     r"\s+(?:has |just |sadly )*(?:died|passed away|passed on|is dead|was put down|ran away)\b"
-    r"|^(?:(?:i|we)\s+)?(?:just |finally )?(?:killed|put)\s+(?P<whom>[A-Z]?[\w'-]+)\s+"
-    r"(?:off|down)\b", re.I)
+    r"|(?:(?:i|we)\s+)?(?:just |finally )?(?:killed|put)\s+(?P<whom>[A-Z]?[\w'-]+)\s+"
+    r"(?:off|down)\b)", re.I)
 _POSSESSIVE = re.compile(r"^(?P<whose>ours|mine|his|hers|theirs)\s+(?:is|are|was)\s+(?:called\s+|"
                          r"named\s+)?(?P<value>.+)$", re.I)
 _THIRD_PERSON = {"he", "she", "it", "they", "his", "her", "their", "its"}

@@ -52,7 +52,8 @@ _TRAILING_FRAME = re.compile(r",? (?:[Ii]n|[Ff]or|[Oo]n) (?:the|our|my|this|that
                              r"project|script|comic|show)$")
 
 
-def _unframed(c: str) -> str:
+def unframed(c: str) -> str:
+    """A clause without the frame it is said in ("In my campaign, ...", "... in my game")."""
     return _TRAILING_FRAME.sub("", _FRAME.sub("", c, count=1))
 
 
@@ -63,7 +64,7 @@ def _name_in(np: str) -> str | None:
 
 def relational(c: str) -> list[Derived] | None:
     """Facts about named things; None when no pattern fits."""
-    c = _unframed(c)
+    c = unframed(c)
     for family in (_relation_of, _has_relation, _opened, _done_with, _described_and_named):
         found = family(c)
         if found is not None:

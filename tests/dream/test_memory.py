@@ -269,3 +269,12 @@ def test_a_spelling_correction_replaces_the_name_and_says_whose_it_is():
 ])
 def test_a_typed_correction_after_a_correction_word_replaces_the_value(said, expected):
     assert kept(*said) == expected
+
+
+def test_someone_killed_off_after_a_frame_is_gone():
+    standing = [s for s, _ in remember([
+        session("in the book the kingdom is called Orlenmark", "the king is Tavian the Second"),
+        session("update for the book: i killed Tavian off in chapter 3, his daughter Ysolde is "
+                "queen now")])]
+    assert not any("Tavian the Second" in s for s in standing), standing
+    assert any("Ysolde" in s for s in standing), standing

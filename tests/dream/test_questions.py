@@ -382,3 +382,10 @@ def test_a_question_said_after_a_fact_asks_nothing_itself():
     got = qa(["My niece Asha is turning 9 next month, what party games work for that age."])
     assert got["How old is my niece Asha turning?"] == {"type": "number", "value": 9}
     assert not any("work" in q for q in got), got
+
+
+def test_a_frame_before_the_subject_is_not_part_of_it():
+    assert qa(["In the book the kingdom is called Orlenmark."])[
+        "What is the name of the kingdom?"] == {"type": "contains_any", "values": ["Orlenmark"]}
+    assert not any(q.startswith("Where does In") for q in qa(
+        ["In my story the villain, Cassivane, lives in a tower in Oth."]))
