@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from dream.datasets import load_relations
+from dream.form_anchors import form_questions
 from dream.grammar import is_given_name
 from dream.questions import derive
 from dream.textnorm import normalize, tokens
@@ -83,11 +84,28 @@ def _names(statement: str) -> list[str]:
                               if is_given_name(n)))
 
 
+def _of_kind(kinds: set[str]) -> list[str]:
+    return [s for r in relations() if r.kind in kinds for s, _ in r.facts]
+
+
 def neighbours_of(statement: str, rng: random.Random) -> list[Neighbour]:
-    """The statement's neighbours in a random order that alternates the same relation about
-    other subjects with other relations about its own names."""
+    """The statement's neighbours in a random order that alternates its practised questions
+    about other subjects (`dream.form_anchors`), the same relation about other subjects and
+    other relations about its own names."""
     matched = relations_of(statement)
     lowered = normalize(statement)
+    # The practised question about a subject the set knows keeps the set's answers when it uses
+    # the words of the one relation the statement shares ("What is Japan's capital?"), not when
+    # it asks something else of the subject ("What is Greece?").
+    def known(question: str, other: str) -> tuple[str, ...]:
+        if len(matched) != 1 or not matched[0].cues & _words(question):
+            return ()
+        return dict(matched[0].facts).get(other, ())
+
+    same_form = [Neighbour(q, statement, "form", known(q, other))
+                 for q, other in form_questions(statement, {"singular": _of_kind({"person"}),
+                                                            "plural": _of_kind({"company"})},
+                                                [s for r in matched for s, _ in r.facts], rng)]
     same_relation = [Neighbour(rng.choice(r.asks).format(subject), statement, r.name, accepted)
                      for r in matched for subject, accepted in r.facts
                      if normalize(subject) not in lowered]
@@ -99,9 +117,9 @@ def neighbours_of(statement: str, rng: random.Random) -> list[Neighbour]:
     rng.shuffle(same_relation)
     rng.shuffle(same_subject)
     out: list[Neighbour] = []
-    for i in range(max(len(same_relation), len(same_subject))):
-        # Two of the same relation to one of the same subject: the relation is what leaks.
-        out += same_relation[2 * i:2 * i + 2] + same_subject[i:i + 1]
+    for i in range(max(len(same_form), len(same_relation), len(same_subject))):
+        # The practised form and the relation are what leaks; the subject's other relations less.
+        out += same_form[2 * i:2 * i + 2] + same_relation[2 * i:2 * i + 2] + same_subject[i:i + 1]
     return out
 
 
@@ -112,24 +130,31 @@ def plan(statements: list[str], anchors_per_statement: int, probes_per_statement
     """(anchors to train on, probes to hold out) for a run's statements: up to the given number
     per statement, no question twice, and none of `taken` (normalised questions already in the
     run, such as its practice prompts). `written`: further neighbours by statement (the model's
-    own, `dream.model_neighbours`), used after the shipped set's."""
+    own, `dream.model_neighbours`), used after the shipped set's. Statements take turns, one
+    neighbour each per round, so a cap on the run's anchors (`anchor_fraction`) or probes cuts
+    every statement's share alike rather than the last statements' whole share."""
     seen = set(taken or ())
+    queues = {s: neighbours_of(s, rng) + (written or {}).get(s, [])
+              for s in dict.fromkeys(statements)}
+    mine = dict.fromkeys(queues, 0)
+    held = dict.fromkeys(queues, 0)
     anchors: list[Neighbour] = []
     probes: list[Neighbour] = []
-    for statement in dict.fromkeys(statements):
-        mine = 0
-        held = 0
-        for neighbour in neighbours_of(statement, rng) + (written or {}).get(statement, []):
-            key = normalize(neighbour.question)
-            if key in seen:
+    while queues:
+        for statement, queue in list(queues.items()):
+            while queue and normalize(queue[0].question) in seen:
+                queue.pop(0)
+            full = mine[statement] >= anchors_per_statement
+            if not queue or (full and held[statement] >= probes_per_statement):
+                del queues[statement]
                 continue
-            if held < probes_per_statement and (held * 2 < mine or mine >= anchors_per_statement):
+            neighbour = queue.pop(0)
+            seen.add(normalize(neighbour.question))
+            if held[statement] < probes_per_statement and (held[statement] * 2 < mine[statement]
+                                                           or full):
                 probes.append(neighbour)
-                held += 1
-            elif mine < anchors_per_statement:
-                anchors.append(neighbour)
-                mine += 1
+                held[statement] += 1
             else:
-                break
-            seen.add(key)
+                anchors.append(neighbour)
+                mine[statement] += 1
     return anchors, probes

@@ -17,7 +17,7 @@ from tests.dream.conftest import ScriptedGenerator
 
 HEAD = "The new head of our lab is Dr. Okafor."
 ASKED = "Who is the new head of our lab?"
-OFFSITE = "Our quarterly offsite is at Lake Tarrow this year."  # no relation of the shipped set
+OFFSITE = "The quarterly offsite is at Lake Tarrow this year."  # no relation, no owner
 
 
 @pytest.mark.parametrize("reply, question", [

@@ -142,7 +142,8 @@ def test_anchors_and_neighbour_questions_sit_beside_the_statements():
     assert len(probes) <= DreamConfig().neighbour_probes_per_statement
     assert result.stats()["neighbours"] == len(probes)
     # Known answers travel as the probe's checker; the row keeps its origin in its kind.
-    assert all(i.checker and i.reference for i in probes if "Ostravia" not in i.question)
+    assert any(i.checker and i.reference for i in probes)
+    assert all(bool(i.checker) == bool(i.reference) for i in probes)
     assert anchors[0].as_row()["kind"] == "anchor"
 
 
