@@ -265,10 +265,43 @@ class GateConfig(StrictConfig):
 
 
 @dataclass
+class NightsConfig(StrictConfig):
+    """What a night's adapter starts from: the serving adapter (stacking, the nights' learning
+    added up), or the base model again with every active insight replayed in full and anchored
+    (consolidation, `dream.pipeline.consolidate`). A consolidation is a normal run: gated,
+    promoted, rolled back like any other; its version has no parent."""
+
+    consolidate_on_correction: bool = True
+    """Train from the base model when tonight retires an insight an earlier night taught (a
+    correction: "I moved to York"). Stacked, the old value stays in the weights it was trained
+    into and tonight's training has to fight it; from the base model it was never learned."""
+    consolidate_every: int = 0
+    """Also train from the base model once the serving adapter has this many nights stacked on
+    it (0 = never by count; 0..365)."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.consolidate_every <= 365:
+            raise ValueError(f"consolidate_every must be within [0, 365], got "
+                             f"{self.consolidate_every}")
+
+    def consolidates(self, retired_earlier: int, stacked: int) -> str | None:
+        """Why tonight trains from the base model (None: it stacks), given how many earlier
+        insights tonight retired and how many nights the serving adapter has stacked (0 when
+        nothing serves)."""
+        if stacked == 0:
+            return None  # the base model is where it starts anyway
+        if self.consolidate_on_correction and retired_earlier:
+            return "correction"
+        if self.consolidate_every and stacked >= self.consolidate_every:
+            return "every"
+        return None
+
+
+@dataclass
 class LearningConfig:
     """Everything a learning run is configured with, by section; saved on the run row. The worker
     takes the overrides from LUCID_LEARN_OVERRIDES as {"opsd": {...}, "dream": {...},
-    "gate": {...}}."""
+    "gate": {...}, "nights": {...}}."""
 
     opsd: OPSDConfig = field(default_factory=OPSDConfig)
     """How the candidate adapter is trained."""
@@ -276,6 +309,8 @@ class LearningConfig:
     """How the night's practice is written and filtered."""
     gate: GateConfig = field(default_factory=GateConfig)
     """When the candidate may be promoted."""
+    nights: NightsConfig = field(default_factory=NightsConfig)
+    """What each night's adapter starts from."""
 
     @classmethod
     def from_overrides(cls, overrides: Mapping[str, Mapping[str, Any]]) -> LearningConfig:
@@ -283,7 +318,8 @@ class LearningConfig:
         refuse_unknown(cls, overrides, "sections")
         return cls(opsd=OPSDConfig.from_dict(overrides.get("opsd", {})),
                    dream=DreamConfig.from_dict(overrides.get("dream", {})),
-                   gate=GateConfig.from_dict(overrides.get("gate", {})))
+                   gate=GateConfig.from_dict(overrides.get("gate", {})),
+                   nights=NightsConfig.from_dict(overrides.get("nights", {})))
 
     def to_dict(self) -> dict[str, Any]:
         """Every section's plain values: what `from_overrides` takes back."""

@@ -187,9 +187,11 @@ def _perspective_free(item: PracticeItem) -> set[str]:
 
 def mix_replay(new_items: list[PracticeItem], earlier_items: Iterable[PracticeItem],
                general_prompts: list[str], config: DreamConfig,
-               rng: random.Random) -> list[PracticeItem]:
+               rng: random.Random, replay_all: bool = False) -> list[PracticeItem]:
     """New items plus replay (earlier kept training items, with their own context) and general
-    prompts (no context: the teacher is the base model, which anchors ordinary behaviour)."""
+    prompts (no context: the teacher is the base model, which anchors ordinary behaviour).
+    `replay_all`: every earlier item, not `replay_fraction` of the new ones (an adapter trained
+    from the base model again must learn every earlier fact anew)."""
     fresh = sum(1 for i in new_items if i.kept and i.split == "train")
     if fresh == 0:
         return list(new_items)  # nothing learned tonight: no run, so nothing to protect
@@ -199,9 +201,11 @@ def mix_replay(new_items: list[PracticeItem], earlier_items: Iterable[PracticeIt
     pool = [i for i in earlier_items if i.kept and i.split == "train" and i.origin == "dream"
             and not any(jaccard(_perspective_free(i), w) >= config.near_duplicate_jaccard
                         for w in new_words)]
-    replay = rng.sample(pool, min(len(pool), round(config.replay_fraction * fresh)))
+    replay = rng.sample(pool, len(pool) if replay_all
+                        else min(len(pool), round(config.replay_fraction * fresh)))
     prompts = list(dict.fromkeys(p for p in general_prompts if p.strip()))
-    general = rng.sample(prompts, min(len(prompts), round(config.general_fraction * fresh)))
+    learned = fresh + (len(replay) if replay_all else 0)  # all of it is learned anew
+    general = rng.sample(prompts, min(len(prompts), round(config.general_fraction * learned)))
     return [*new_items,
             *(replace(i, origin="replay", teacher_answers=list(i.teacher_answers)) for i in replay),
             *(PracticeItem("general", [{"role": "user", "content": p}], None, None,

@@ -217,6 +217,35 @@ def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: 
                        quarantined, reading)
 
 
+def consolidate(result: DreamResult, earlier: list[str], generator: Generator,
+                config: DreamConfig | None = None,
+                general_prompts: list[str] | None = None) -> DreamResult:
+    """Tonight's practice made fit for an adapter trained from the base model again
+    (consolidation): every earlier insight still active (`earlier`, their stored text) is
+    replayed in full rather than sampled, with the general prompts in proportion, and its
+    statements get anchors of their own (the shipped set's and the practised questions' own
+    form, no model-written ones), since the weights that kept their neighbours in place are
+    not the ones trained. Held-out neighbour questions stay tonight's only: the gate's retention
+    check asks after earlier facts (`distill.retention`)."""
+    config = config or DreamConfig()
+    new = [i for i in result.items if i.origin not in ("replay", "general")]
+    prompts = general_prompts if general_prompts is not None else load_general_prompts()
+    items = mix_replay([i for i in new if i.origin != "anchor"],
+                       _replay_pool(earlier, generator, config), prompts, config,
+                       random.Random(f"{config.seed}:consolidate"), replay_all=True)
+    _check_replay(items, generator, config)
+    items += [i for i in new if i.origin == "anchor"]
+    statements = [s for text in earlier for s in insight_from_text(text).statements]
+    anchors, _ = plan(statements, config.anchors_per_statement, 0,
+                      random.Random(f"{config.seed}:consolidate-anchors"),
+                      {normalize(i.question) for i in items})
+    items += [PracticeItem("anchor", [{"role": "user", "content": n.question}], None, None,
+                           origin="anchor", beside=n.statement) for n in anchors]
+    for item in items:
+        _scrub(item, result.redacted)
+    return replace(result, items=items)
+
+
 def anchor_items(insights: dict[str, Insight], items: list[PracticeItem],
                  config: DreamConfig, rng: random.Random,
                  generator: Generator | None = None) -> list[PracticeItem]:

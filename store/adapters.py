@@ -86,6 +86,20 @@ class AdapterStore:
                     if row["parent_id"] else None
             return row
 
+    async def stacked(self, version_id: int | None) -> int:
+        """How many nights a version stacks: 1 for one trained from the base model, one more
+        for each ancestor; 0 for none."""
+        if version_id is None:
+            return 0
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "WITH RECURSIVE up(id, parent_id) AS ("
+                "  SELECT id, parent_id FROM adapter_versions WHERE tenant_id = %s AND id = %s"
+                "  UNION ALL SELECT v.id, v.parent_id FROM adapter_versions v"
+                "  JOIN up ON v.id = up.parent_id)"
+                " SELECT count(*) AS n FROM up", (self.tenant_id, version_id))
+            return (await cur.fetchone())["n"]
+
     async def list_versions(self) -> list[dict]:
         """Every version, newest first, with lineage (parent, run, how many sessions fed it)."""
         async with self.pool.connection() as conn:

@@ -106,7 +106,8 @@ def learn_safely(run: LearningRun, first: Outcome, retrain: Retrain) -> Outcome:
         if not blame or set(blame) >= set(statements):
             break  # nothing to leave out, or nothing left to learn
         result = without_statements(outcome.practice.result, set(blame))
-        practice = practice_of(outcome.practice.sessions, result, outcome.practice.insight_ids)
+        practice = practice_of(outcome.practice.sessions, result, outcome.practice.insight_ids,
+                               outcome.practice.from_base)
         if not practice.teaches() or not practice.heldout:
             break
         log.info("run %s: training again without %d statements: %s", run.run_id, len(blame),

@@ -121,7 +121,7 @@ def _metrics(run: LearningRun, outcome: Outcome, promoted: bool) -> dict[str, An
     return {**outcome.report(), "sessions": practice.sessions,
             "insights": sum(1 for i in result.insights.values() if i),
             "train_examples": len(practice.train), "heldout": len(practice.heldout),
-            "version": candidate.version["name"],
+            "version": candidate.version["name"], "from_base": practice.from_base,
             "gate_passed": verdict.passed, "sessions_consumed": verdict.passed,
             "gate_reasons": verdict.reasons, "locality": verdict.details.get("locality"),
             "earlier": verdict.details.get("earlier"),

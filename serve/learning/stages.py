@@ -27,7 +27,7 @@ from distill.trainer import PracticeExample, TrainReport, train_opsd
 from dream.generator import Generator, HFGenerator
 from dream.insights import insight_from_text, render
 from dream.memory import reject_replaced, superseded
-from dream.pipeline import DreamResult, dream_for_sessions
+from dream.pipeline import DreamResult, consolidate, dream_for_sessions
 from serve.api.errors import AdapterAlreadyLoaded, APIError
 from serve.config.settings import Settings
 from serve.engine.generator import EngineGenerator
@@ -108,6 +108,9 @@ class Practice:
     neighbours: list[Asked] = field(default_factory=list)
     insight_ids: dict[str, int | None] = field(default_factory=dict)
     """The stored insight row of each session's insight (a deferred one's own row)."""
+    from_base: str | None = None
+    """Why the candidate trains from the base model (`NightsConfig.consolidates`); None: on top
+    of the serving adapter."""
 
     def teaches(self) -> bool:
         """Some example carries a context for the teacher: else there is nothing to distill."""
@@ -197,15 +200,30 @@ def dream(run: LearningRun, collected: Collected) -> Practice:
     try:
         result = dream_for_sessions(transcripts, generator, run.config.dream,
                                     earlier=[row["text"] for row in earlier])
+        insight_ids, retired = _store_insights(run, result, earlier)
+        from_base = None if run.dry_run else run.config.nights.consolidates(
+            retired, run.registry(lambda a: _stacked(a)))
+        if from_base:
+            # What stays active after tonight's retirements, all of it learned anew.
+            active = [row["text"] for row in run.store.earlier_insights(run.run_id)]
+            result = consolidate(result, active, generator, run.config.dream)
+            log.info("run %s: trains from the base model (%s), %d earlier insights replayed",
+                     run.run_id, from_base, len(active))
     finally:
         if generator is not run.generator and isinstance(generator, EngineGenerator):
             generator.close()
-    insight_ids = _store_dream(run, result, earlier)
-    return practice_of(len(collected.sessions), result, insight_ids)
+    _store_practice(run, result, earlier, insight_ids)
+    return practice_of(len(collected.sessions), result, insight_ids, from_base)
 
 
-def practice_of(sessions: int, result: DreamResult,
-                insight_ids: dict[str, int | None]) -> Practice:
+async def _stacked(adapters: AdapterStore) -> int:
+    """Nights the version a run would train on top of has stacked (0: none, the base model)."""
+    base = await adapters.training_base()
+    return await adapters.stacked(base["id"] if base else None)
+
+
+def practice_of(sessions: int, result: DreamResult, insight_ids: dict[str, int | None],
+                from_base: str | None = None) -> Practice:
     """The dream's kept items as training examples, learning probes and neighbour questions."""
     train = [PracticeExample(item.prompt, item.context or "", item.checker,
                              tuple(item.teacher_answers)) for item in result.train_items()]
@@ -213,15 +231,15 @@ def practice_of(sessions: int, result: DreamResult,
                if item.checker]
     neighbours = [Asked(item.question, item.checker, item.beside)
                   for item in result.neighbour_items()]
-    return Practice(sessions, result, train, heldout, neighbours, insight_ids)
+    return Practice(sessions, result, train, heldout, neighbours, insight_ids, from_base)
 
 
-def _store_dream(run: LearningRun, result: DreamResult,
-                 earlier: list[dict]) -> dict[str, int | None]:
-    """Store each session's insight and quarantined statements, then every practice item,
-    pointing at the insight it came from; the insight row of each session. A deferred insight
-    tried again keeps its own row. A dry run retires no earlier insight: it learns nothing, so
-    what it superseded is still what the model was taught."""
+def _store_insights(run: LearningRun, result: DreamResult,
+                    earlier: list[dict]) -> tuple[dict[str, int | None], int]:
+    """Store each session's insight and quarantined statements, and retire what they
+    superseded: the insight row of each session, and how many earlier insights were retired or
+    narrowed. A deferred insight tried again keeps its own row. A dry run retires no earlier
+    insight: it learns nothing, so what it superseded is still what the model was taught."""
     insight_ids: dict[str, int | None] = {
         key: int(key.removeprefix(DEFERRED)) for key in result.insights
         if key.startswith(DEFERRED)}
@@ -234,8 +252,14 @@ def _store_dream(run: LearningRun, result: DreamResult,
                  result.quarantined.get(session_id, [])]  # kept for review, never learned
         ids = run.store.replace_insights(run.run_id, session_id, rows)
         insight_ids[session_id] = ids[0] if insight is not None else None
-    _retire_superseded(run, result, earlier, insight_ids, store=not run.dry_run)
+    retired = _retire_superseded(run, result, earlier, insight_ids, store=not run.dry_run)
     _drop_corrected_deferred(run, result, insight_ids, store=not run.dry_run)
+    return insight_ids, retired
+
+
+def _store_practice(run: LearningRun, result: DreamResult, earlier: list[dict],
+                    insight_ids: dict[str, int | None]) -> None:
+    """Store every practice item, pointing at the insight it came from."""
     # Replayed items point at the earlier insight they came from: erasing its session then
     # deletes them too and taints what this run trains.
     replayed = {row["text"]: row["id"] for row in earlier}
@@ -243,17 +267,17 @@ def _store_dream(run: LearningRun, result: DreamResult,
         {**item.as_row(), "insight_id": insight_ids.get(item.session_id) if item.session_id
          else replayed.get(item.context or "")}
         for item in result.items])
-    return insight_ids
 
 
 def _retire_superseded(run: LearningRun, result: DreamResult, earlier: list[dict],
-                       insight_ids: dict[str, int | None], store: bool = True) -> None:
+                       insight_ids: dict[str, int | None], store: bool = True) -> int:
     """Retire the earlier insights whose statements tonight's sessions superseded (`dream.memory`:
     the user moved, corrected a value, left a job), replaced by the session's insight; one with
     other statements still standing keeps them in a new active row; tonight's questions about
     the corrected facts fail the old values (`dream.memory.reject_replaced`). Tonight's replay
     of them is dropped: neither trained on nor asked by the gate. With `store` False (a dry run)
-    only the replay is dropped; the earlier rows stay as they are."""
+    only the replay is dropped; the earlier rows stay as they are. How many were retired or
+    narrowed."""
     said = [(row, s) for row in earlier for s in insight_from_text(row["text"]).statements]
     replaced_by: dict[int, int | None] = {}
     gone: set[int] = set()  # indexes into `said`
@@ -283,6 +307,7 @@ def _retire_superseded(run: LearningRun, result: DreamResult, earlier: list[dict
     if retired:
         log.info("run %s: %d earlier insights superseded%s", run.run_id, len(retired),
                  "" if store else " (dry run: left as they are)")
+    return len(retired)
 
 
 def _drop_corrected_deferred(run: LearningRun, result: DreamResult,
@@ -320,7 +345,7 @@ def distill(run: LearningRun, practice: Practice) -> Candidate:
     state = run.registry(lambda a: a.state())
     current = Path(state.active["path"]) if state.active else None  # what the gate beats
     # What the new weights start from: not a version that learned from erased sessions.
-    base = run.registry(lambda a: a.training_base())
+    base = None if practice.from_base else run.registry(lambda a: a.training_base())
     start = Path(base["path"]) if base else None
     work = run.settings.adapters_dir / ".work" / f"run-{run.run_id}"
     shutil.rmtree(work, ignore_errors=True)
@@ -341,7 +366,8 @@ def distill(run: LearningRun, practice: Practice) -> Candidate:
     version = run.registry(lambda a: a.create_version(
         run_id=run.run_id, parent_id=base["id"] if base else None,
         base_model=run.settings.base_model_id, path=str(path), sha256=sha,
-        config=run.config.to_dict(), metrics={"train_loss": report.losses[-5:]}))
+        config=run.config.to_dict(), metrics={"train_loss": report.losses[-5:],
+                                              "from_base": practice.from_base}))
     return Candidate(version, path, current, state.pinned, report)
 
 

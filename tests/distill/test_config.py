@@ -10,6 +10,7 @@ from distill.config import (
     DEFAULT_TARGET_MODULES,
     GateConfig,
     LearningConfig,
+    NightsConfig,
     OPSDConfig,
 )
 from dream.config import DreamConfig
@@ -129,7 +130,8 @@ def test_no_overrides_are_the_defaults_saved_by_section():
     assert config == LearningConfig()
     # The shape stored on every run row and adapter version.
     assert config.to_dict() == {"opsd": OPSDConfig().to_dict(), "dream": DreamConfig().to_dict(),
-                                "gate": GateConfig().to_dict()}
+                                "gate": GateConfig().to_dict(),
+                                "nights": NightsConfig().to_dict()}
 
 
 def test_learning_overrides_apply_and_round_trip():
@@ -154,3 +156,16 @@ def test_learning_overrides_apply_and_round_trip():
 def test_bad_learning_overrides_are_refused(overrides, match):
     with pytest.raises(ValueError, match=match):
         LearningConfig.from_overrides(overrides)
+
+
+def test_a_night_trains_from_the_base_model_after_a_correction_or_every_n_nights():
+    policy = NightsConfig()
+    assert policy.consolidates(retired_earlier=1, stacked=2) == "correction"
+    assert policy.consolidates(retired_earlier=0, stacked=30) is None  # stacking by default
+    assert policy.consolidates(retired_earlier=1, stacked=0) is None   # nothing serves yet
+    weekly = NightsConfig(consolidate_on_correction=False, consolidate_every=7)
+    assert weekly.consolidates(1, 6) is None and weekly.consolidates(0, 7) == "every"
+    assert LearningConfig.from_overrides({"nights": {"consolidate_every": 7}}).nights == \
+        NightsConfig(consolidate_every=7)
+    with pytest.raises(ValueError, match="consolidate_every"):
+        NightsConfig(consolidate_every=-1)

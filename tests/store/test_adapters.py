@@ -226,3 +226,22 @@ def test_pinning_is_per_tenant_and_every_move_notifies_the_replicas(registry, te
     assert [(e["action"], e["actor"]) for e in events] == [("promote", "admin"), ("pin", "ops")]
     assert other.pinned is False and other.active is None
     assert notes == [str(a)], "the promotion is announced with its tenant's id"
+
+
+def test_a_version_counts_the_nights_stacked_in_it_back_to_the_base_model(registry, tenants):
+    """A consolidation (a version with no parent) starts the count again; another tenant's
+    version is none of this tenant's."""
+    tid, _ = tenants()
+    other, _ = tenants()
+
+    async def go(store):
+        v1 = await add(store, 1)
+        v2 = await add(store, 2, v1["id"])
+        v3 = await add(store, 3, v2["id"])
+        fresh = await add(store, 4)
+        return [await store.stacked(v["id"]) for v in (v1, v2, v3, fresh)] + [
+            await store.stacked(None)], v3["id"]
+
+    counts, v3 = registry(tid, go)
+    assert counts == [1, 2, 3, 1, 0]
+    assert registry(other, lambda store: store.stacked(v3)) == 0

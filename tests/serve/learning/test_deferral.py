@@ -168,7 +168,7 @@ def test_a_deferred_statement_learned_later_becomes_active(runs, db, tmp_path):
 def test_a_night_reads_deferred_insights_again_under_their_own_rows(runs, db, tmp_path):
     """The next night's dream reads a deferred insight like a session (`_retold`), stores no
     new insight for it, and points its practice at the deferred row."""
-    from serve.learning.stages import _retold, _store_dream
+    from serve.learning.stages import _retold, _store_insights, _store_practice
 
     run = learning_run(runs, tmp_path)
     sid = session(db, runs)
@@ -180,7 +180,8 @@ def test_a_night_reads_deferred_insights_again_under_their_own_rows(runs, db, tm
     key = f"{DEFERRED}{deferred}"
     result = dream_run({key: _retold(listed)})
     assert result.insights[key].statements == [CAPITAL]
-    ids = _store_dream(night, result, [])
+    ids, _ = _store_insights(night, result, [])
+    _store_practice(night, result, [], ids)
     assert ids == {key: deferred}
     assert db.execute("SELECT count(*) AS n FROM insights WHERE run_id = %s",
                       (night.run_id,)).fetchone()["n"] == 0
@@ -194,7 +195,7 @@ def test_a_deferred_statement_corrected_since_is_retired_and_not_tried_again(run
     """"I live in Grindlewick" was deferred; a later session says the user moved. The night that
     reads both retires the deferred row (replaced by the correction's insight) and trains and
     asks nothing from it, so the old town is not taught beside the new one."""
-    from serve.learning.stages import _retold, _store_dream
+    from serve.learning.stages import _retold, _store_insights, _store_practice
 
     old = "I live in Grindlewick, a small town by the sea."
     run = learning_run(runs, tmp_path)
@@ -207,7 +208,8 @@ def test_a_deferred_statement_corrected_since_is_retired_and_not_tried_again(run
     result = dream_run({key: _retold(listed), str(moved): [
         {"role": "user", "content": "Quick update: I don't live in Grindlewick anymore, I moved "
                                     "to Thornbury last month."}]})
-    ids = _store_dream(night, result, [])
+    ids, _ = _store_insights(night, result, [])
+    _store_practice(night, result, [], ids)
     status = db.execute("SELECT status, replaced_by FROM insights WHERE id = %s",
                         (deferred,)).fetchone()
     assert status == {"status": "retired", "replaced_by": ids[str(moved)]}
