@@ -175,8 +175,12 @@ def extract_statements(transcript: list[dict[str, Any]], max_chars: int = 300,
                 continue
             # Not a statement by itself, a bare correction ("make that Tuesday") may still apply.
             signal = kind == "correction" or bool(_CORRECTION.search(said))
+            before = memory.pairs()
             memory.learn(strip_markers(said), kind, signal or carried)
-            carried = signal
+            # A correction carries on to the next sentence unless it changed something itself:
+            # "no wait that's my sister's cat. ours is Pickle", not "it's Callum. Autocorrect."
+            after = memory.pairs()
+            carried = signal and after[:len(before)] == before
     return memory.pairs()[-limit:]  # the latest: corrections and the session's conclusions last
 
 

@@ -321,3 +321,17 @@ def test_a_statement_before_the_question_of_a_sentence_is_asserted(said, fact):
                                   "I need a hotel in Rome, any tips?"])
 def test_a_guess_or_a_need_before_a_question_is_not(said):
     assert extract_statements(session(said)) == []
+
+
+@pytest.mark.parametrize(("turns", "expected"), [
+    # The correction gave its value; the word after it says why, and is no second value.
+    (["My son's name is Calloway.", "Actually, correction: it's Callum. Autocorrect."],
+     ["My son's name is Callum."]),
+    # The correction gave none: the next sentence carries it.
+    (["our cat is called Mochi", "no wait thats my sisters cat lol. ours is Pickle"],
+     ["Our cat is called Pickle."]),
+    (["Our dog is Max.", "sorry. Rex"], ["Our dog is Rex."]),
+])
+def test_a_correction_carries_to_the_next_sentence_only_when_it_said_no_value(turns, expected):
+    stated = [s for s, _ in extract_statements(session(turns[0], "Okay.", turns[1]))]
+    assert [s for s in stated if "sister" not in s] == expected
