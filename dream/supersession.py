@@ -304,6 +304,11 @@ class Memory:
             if not value_phrase(old):
                 continue
             held = self._latest(lambda k, old=old: contains_phrase(k.statement, old))
+            bare = re.sub(r"^(?:the|a|an|my|our)\s+", "", old, flags=re.I)
+            if held is None and bare != old and value_phrase(bare):
+                # "instead of the half" names "the Corrin Bay half marathon" by its last words.
+                held = self._latest(lambda k, old=bare: contains_phrase(k.statement, old))
+                old = bare
             if held is None:
                 return False
             if value_phrase(new):

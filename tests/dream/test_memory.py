@@ -278,3 +278,11 @@ def test_someone_killed_off_after_a_frame_is_gone():
                 "queen now")])]
     assert not any("Tavian the Second" in s for s in standing), standing
     assert any("Ysolde" in s for s in standing), standing
+
+
+def test_instead_of_names_the_old_plan_by_its_last_words():
+    """"the Elsworth 10k instead of the half" retires "the Corrin Bay half marathon"."""
+    assert [s for s, _ in remember([
+        session("I'm training for the Corrin Bay half marathon in april"),
+        session("change of plan: I'm doing the Elsworth 10k instead of the half")])] == [
+        "I'm doing the Elsworth 10k."]
