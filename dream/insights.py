@@ -19,6 +19,7 @@ from dream.generator import Generator
 from dream.guard import screen
 from dream.negation import drop_interjection, is_negative_request
 from dream.redact import PLACEHOLDER
+from dream.request_clauses import hedged
 from dream.sentence_types import NOT_ASSERTED, QUESTION, REQUEST, sentence_type
 from dream.supersession import Memory
 from dream.textnorm import (
@@ -40,6 +41,7 @@ _MARKERS = re.compile(
     r"(?: that)?|keep in mind(?: that)?|i want you to know(?: that)?|you should know(?: that)?|"
     r"i should (?:mention|tell you)(?: that)?|(?:just )?to be clear|(?:a )?quick note|"
     r"oh|hey|hi|hello|um+|anyway|actually|correction|update|sorry|wait|lol|haha|lmao|"
+    r"(?:(?:a |my )?(?:real|serious|actual) question)|"
     r"(?:if|in case) (?:it|that) (?:helps|matters)|"
     r"that'?s (?:wrong|not right|incorrect|not true)|you'?re wrong|i meant(?: to say)?(?: that)?|"
     r"let me correct (?:that|myself)|to correct (?:that|myself))\b[\s,:;.!\-]*|"
@@ -151,6 +153,20 @@ def classify(sentence: str) -> str | None:
     return "correction" if _CORRECTION.search(raw) else "fact"
 
 
+# A short question tagged onto a statement: "my boss is Hallam and he wants an update, help?"
+_TAG = re.compile(r"^(?P<said>.*\w)\s*(?:[,;:]|\s-+)\s*(?P<tag>(?:(?:any|some) )?(?:help|thoughts|"
+                  r"ideas|advice|tips|suggestions|pointers)(?: pls| please)?|pls help|please help|"
+                  r"what do you (?:think|reckon|suggest)|wdyt|how|what now)\s*\?+$", re.I)
+
+
+def _untagged(sentence: str) -> list[str]:
+    """The sentence, or the statement and its tag question as two sentences."""
+    tagged = _TAG.match(sentence)
+    if tagged is None or hedged(tagged["said"]):
+        return [sentence]  # "I might call him Orrin, thoughts?" asks; it asserts nothing
+    return [tagged["said"] + ".", tagged["tag"][:1].upper() + tagged["tag"][1:] + "?"]
+
+
 def extract_statements(transcript: list[dict[str, Any]], max_chars: int = 300,
                        limit: int = 16) -> list[tuple[str, str]]:
     """(statement, kind) for what the user stated, in order, each new statement updating what
@@ -160,7 +176,7 @@ def extract_statements(transcript: list[dict[str, Any]], max_chars: int = 300,
     users = (mend_typing(message_text(m)) for m in transcript if m.get("role") == "user")
     for own_sentences in session_sentences(users):
         carried = False  # a correction's next sentence may carry it ("no wait. ours is Rex")
-        for sentence in own_sentences:
+        for sentence in (part for whole in own_sentences for part in _untagged(whole)):
             said = clean(sentence)
             # A redacted value was the point of its sentence ("My email is [email]."): skip it.
             if len(sentence) > max_chars or PLACEHOLDER.search(sentence):

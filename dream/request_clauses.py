@@ -131,6 +131,12 @@ def _clauses(text: str) -> list[tuple[str, int, bool]]:
                     for (clause, start), cut in zip(clauses, cuts, strict=True)]
 
 
+def hedged(clause: str) -> bool:
+    """Whether a clause is a request, a wish, a guess or someone else's words rather than the
+    user's own assertion ("I might name him Orrin", "she says it's Tuesday")."""
+    return bool(_NOT_ASSERTED.search(clause))
+
+
 def asserted_clauses(text: str) -> list[str]:
     """The clauses a request asserts besides asking, as statements ("My dad was a pilot.")."""
     out: list[str] = []

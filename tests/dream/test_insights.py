@@ -335,3 +335,15 @@ def test_a_guess_or_a_need_before_a_question_is_not(said):
 def test_a_correction_carries_to_the_next_sentence_only_when_it_said_no_value(turns, expected):
     stated = [s for s, _ in extract_statements(session(turns[0], "Okay.", turns[1]))]
     assert [s for s in stated if "sister" not in s] == expected
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("my sister lives in Oslo - any tips?", ["My sister lives in Oslo."]),
+    ("real question: my boss is named Hallam Peyne and he wants a status update, help?",
+     ["My boss is named Hallam Peyne and he wants a status update."]),
+    # A hedge with a tag question asks for an opinion; it asserts nothing.
+    ("i might name my next character Orrin Blackthorne, thoughts?", []),
+    ("is it normal that my cat sleeps all day, any ideas?", []),
+])
+def test_a_statement_with_a_short_question_tagged_on_is_still_stated(said, expected):
+    assert [s for s, _ in extract_statements(session(said))] == expected
