@@ -163,6 +163,10 @@ def _revision(body: str) -> tuple[str, re.Match[str], set[str], bool] | None:
     fragment = re.sub(r",?\s+(?:spelled|spelt|written)?\s*with an? [a-z]\b.*$", "", fragment,
                       flags=re.I)
     found = values(" " + fragment)
+    if len(found) > 1 and found[0][0] == "name" and found[0][1].start() == 1:
+        # The capital the sentence starts with names nothing: "Year 6 actually".
+        fragment = fragment[:1].lower() + fragment[1:]
+        found = values(" " + fragment)
     if value_phrase(fragment) and len(found) == 1:
         return found[0][0], found[0][1], _neighbours(" " + fragment, found[0][1]), False
     head = _head(body)

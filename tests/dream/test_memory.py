@@ -286,3 +286,10 @@ def test_instead_of_names_the_old_plan_by_its_last_words():
         session("I'm training for the Corrin Bay half marathon in april"),
         session("change of plan: I'm doing the Elsworth 10k instead of the half")])] == [
         "I'm doing the Elsworth 10k."]
+
+
+def test_a_bare_value_at_the_start_of_a_sentence_is_not_read_as_a_name():
+    """"Year 6 actually": the capital the sentence starts with names nothing."""
+    assert [s for s, _ in remember([session(
+        "I teach year 5", "year 6 actually, they moved me up with my class this term")])] == [
+        "I teach year 6."]
