@@ -406,6 +406,7 @@ class Memory:
         """"I mean the upper valley": a bare "the ..." phrase replaces the last "the ..." phrase
         of the latest statement's first clause."""
         fragment = _first_clause(body)
+        fragment = fragment[:1].lower() + fragment[1:]  # the sentence's own capital
         if not re.fullmatch(r"the(?: [a-z'-]+){1,5}", fragment) or values(" " + fragment):
             return False
         held = self._latest(lambda k: " the " in next(iter(clauses(k.statement)), "").lower())

@@ -293,3 +293,10 @@ def test_a_bare_value_at_the_start_of_a_sentence_is_not_read_as_a_name():
     assert [s for s, _ in remember([session(
         "I teach year 5", "year 6 actually, they moved me up with my class this term")])] == [
         "I teach year 6."]
+
+
+def test_i_mean_the_phrase_replaces_the_last_the_phrase_after_an_opener_too():
+    assert [s for s, _ in remember([session(
+        "my thesis is on coral bleaching in the red sea",
+        "i mean the gulf of aqaba specifically, my supervisor wants it narrow")])] == [
+        "My thesis is on coral bleaching in the gulf of aqaba."]
