@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dream.changes import CHANGE, RENAME, replaces
-from dream.textnorm import clean, contains_phrase, content_tokens, normalize, numbers_in
+from dream.textnorm import (
+    STOPWORDS,
+    clean,
+    contains_phrase,
+    content_tokens,
+    normalize,
+    numbers_in,
+)
 from dream.value_kinds import value_phrase, values
 
 _ADVERBS = (r"(?:(?:just|now|still|also|really|actually|currently|recently|finally|already|only|"
@@ -240,7 +247,8 @@ class Memory:
         body = body[:1].upper() + body[1:]
         corrects = kind == "correction" if corrects is None else corrects
         signal = corrects or bool(_UPDATE.search(body) or _OPENER.match(body))
-        if (kind or signal) and self._swap(body, kind or "correction", signal):
+        if (kind or signal) and (self._swap(body, kind or "correction", signal)
+                                 or self._instead(body, kind or "correction")):
             return
         if signal and (self._possessive(body) or self._revise(body) or self._rephrase(body)):
             return
@@ -324,6 +332,24 @@ class Memory:
                 self.known.append(Known(new + ".", kind))
                 return True
         return False
+
+    def _instead(self, body: str, kind: str) -> bool:
+        """"signed up for the full marathon instead": the latest statement naming the same
+        thing ("a half marathon in april") gives way to the new one."""
+        match = re.match(r"^(?P<new>[^,;]+?)\s+instead\b[\s,;.!]*(?P<rest>.*)$", body, re.I)
+        if not match or " of " in match["rest"][:4]:
+            return False
+        head = normalize(match["new"]).split()[-1:]
+        if not head or head[0] in STOPWORDS:
+            return False
+        held = self._latest(lambda k: head[0] in normalize(k.statement).split())
+        if held is None:
+            return False
+        self._forget(held)
+        self.known.remove(held)
+        said = match["new"] + (", " + match["rest"].rstrip(" .") if match["rest"] else "")
+        self.known.append(Known(said + ".", kind))
+        return True
 
     def _revise(self, body: str) -> bool:
         """A bare value ("no, 9 now", "make that Tuesday", "the 6th", "4 kids") or a third-person

@@ -300,3 +300,12 @@ def test_i_mean_the_phrase_replaces_the_last_the_phrase_after_an_opener_too():
         "my thesis is on coral bleaching in the red sea",
         "i mean the gulf of aqaba specifically, my supervisor wants it narrow")])] == [
         "My thesis is on coral bleaching in the gulf of aqaba."]
+
+
+def test_a_new_plan_said_instead_replaces_the_statement_naming_the_same_thing():
+    assert [s for s, _ in remember([session("i'm training for a half marathon in april"),
+                                    session("signed up for the full marathon instead, its in may")
+                                    ])] == ["Signed up for the full marathon, it's in may."]
+    # "instead" of something never said replaces nothing.
+    assert len(remember([session("I drink coffee every morning"),
+                         session("I'll have tea instead")])) == 2
