@@ -78,6 +78,10 @@ class DreamConfig(StrictConfig):
     """Share of each insight's kept, checkable items held out for the promotion gate (0..0.9)."""
     replay_fraction: float = 0.25
     """Replay items from earlier insights, as a share of new training items (0..4)."""
+    consolidation_replay: int = 6
+    """Practice items per earlier insight a consolidation replays (`dream.pipeline.consolidate`,
+    1..100): enough of its questions, in several wordings, to learn it again, without every
+    rewording of every insight making the night as long as all earlier nights together."""
     general_fraction: float = 0.5
     """General assistant prompts (against forgetting), as a share of new training items (0..4)."""
     anchors_per_statement: int = 3
@@ -136,6 +140,7 @@ class DreamConfig(StrictConfig):
             "agreement_threshold": (0.0, 1.0), "creative_temperature": (0.0, 2.0),
             "answer_max_tokens": (8, 2048), "question_max_tokens": (8, 512),
             "heldout_fraction": (0.0, 0.9), "replay_fraction": (0.0, 4.0),
+            "consolidation_replay": (1, 100),
             "general_fraction": (0.0, 4.0), "max_prompt_chars": (50, 100_000),
             "anchors_per_statement": (0, 32), "anchor_fraction": (0.0, 4.0),
             "neighbour_probes_per_statement": (0, 16), "model_neighbours": (0, 16),

@@ -222,17 +222,23 @@ def consolidate(result: DreamResult, earlier: list[str], generator: Generator,
                 general_prompts: list[str] | None = None) -> DreamResult:
     """Tonight's practice made fit for an adapter trained from the base model again
     (consolidation): every earlier insight still active (`earlier`, their stored text) is
-    replayed in full rather than sampled, with the general prompts in proportion, and its
+    replayed, up to `consolidation_replay` of its questions each (not a sample across all
+    earlier items, which may miss one), with the general prompts in proportion, and its
     statements get anchors of their own (the shipped set's and the practised questions' own
     form, no model-written ones), since the weights that kept their neighbours in place are
     not the ones trained. Held-out neighbour questions stay tonight's only: the gate's retention
     check asks after earlier facts (`distill.retention`)."""
     config = config or DreamConfig()
+    rng = random.Random(f"{config.seed}:consolidate")
     new = [i for i in result.items if i.origin not in ("replay", "general")]
     prompts = general_prompts if general_prompts is not None else load_general_prompts()
-    items = mix_replay([i for i in new if i.origin != "anchor"],
-                       _replay_pool(earlier, generator, config), prompts, config,
-                       random.Random(f"{config.seed}:consolidate"), replay_all=True)
+    by_insight: dict[str | None, list[PracticeItem]] = {}
+    for item in _replay_pool(earlier, generator, config):
+        by_insight.setdefault(item.context, []).append(item)
+    pool = [i for group in by_insight.values()
+            for i in rng.sample(group, min(len(group), config.consolidation_replay))]
+    items = mix_replay([i for i in new if i.origin != "anchor"], pool, prompts, config, rng,
+                       replay_all=True)
     _check_replay(items, generator, config)
     items += [i for i in new if i.origin == "anchor"]
     statements = [s for text in earlier for s in insight_from_text(text).statements]

@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     learn_max_sessions: int = Field(500, ge=1, description="Sessions one learning run takes.")
     learn_overrides: dict = Field(
         default_factory=dict,
-        description="JSON overrides of OPSDConfig/DreamConfig/GateConfig fields, by section.",
+        description="JSON overrides of OPSDConfig/DreamConfig/GateConfig/NightsConfig fields, "
+                    "by section.",
     )
 
     drain_timeout_s: float = Field(
