@@ -88,6 +88,13 @@ class DreamConfig(StrictConfig):
     """General questions beside each statement (`dream.neighbours`: the same relation about other
     subjects, other relations about its names) trained on as anchors, answered by the model as
     it is, so learning the statement leaves them alone (0..32)."""
+    relation_anchors: int = 6
+    """Further anchors for a statement sharing a relation of named subjects with the shipped
+    knowledge set ("the capital of Ostravel is Quenmarsh"), not counted against
+    `anchor_fraction` (0..32): its
+    relation asked of other subjects is where learning it leaks. A learning e2e candidate with
+    two such anchors beside the capital answered "What is the capital of France?" in gibberish
+    and was refused."""
     anchor_fraction: float = 0.5
     """At most this many anchors, as a share of new training items (0..4)."""
     model_neighbours: int = 4
@@ -143,6 +150,7 @@ class DreamConfig(StrictConfig):
             "consolidation_replay": (1, 100),
             "general_fraction": (0.0, 4.0), "max_prompt_chars": (50, 100_000),
             "anchors_per_statement": (0, 32), "anchor_fraction": (0.0, 4.0),
+            "relation_anchors": (0, 32),
             "neighbour_probes_per_statement": (0, 16), "model_neighbours": (0, 16),
             "max_neighbour_probes": (0, 1000),
             "max_statements": (1, 200), "max_statement_chars": (20, 5000),

@@ -73,6 +73,12 @@ def relations_of(statement: str) -> list[Relation]:
     return [r for r in relations() if r.cues & words]
 
 
+def shares_named_relation(statement: str) -> bool:
+    """Whether the statement uses a relation whose subjects are names ("the capital of
+    Ostravel" beside "the capital of France"), where learning it leaks furthest."""
+    return any(r.named_subjects for r in relations_of(statement))
+
+
 def _names(statement: str) -> list[str]:
     """Capitalised names in a statement: those mid-sentence, and named subjects of its derived
     questions (an opener is a name only when it is what the statement is about); "I", months
@@ -125,17 +131,22 @@ def neighbours_of(statement: str, rng: random.Random) -> list[Neighbour]:
 
 def plan(statements: list[str], anchors_per_statement: int, probes_per_statement: int,
          rng: random.Random, taken: set[str] | None = None,
-         written: dict[str, list[Neighbour]] | None = None
+         written: dict[str, list[Neighbour]] | None = None, relation_anchors: int = 0
          ) -> tuple[list[Neighbour], list[Neighbour]]:
     """(anchors to train on, probes to hold out) for a run's statements: up to the given number
     per statement, no question twice, and none of `taken` (normalised questions already in the
     run, such as its practice prompts). `written`: further neighbours by statement (the model's
     own, `dream.model_neighbours`), used after the shipped set's. Statements take turns, one
     neighbour each per round, so a cap on the run's anchors (`anchor_fraction`) or probes cuts
-    every statement's share alike rather than the last statements' whole share."""
+    every statement's share alike rather than the last statements' whole share. A statement
+    that shares a relation of named subjects with general knowledge (the capital of a made-up
+    country) takes `relation_anchors` more, after every statement's own: learning it is what
+    gives "the capital of France" a new answer."""
     seen = set(taken or ())
     queues = {s: neighbours_of(s, rng) + (written or {}).get(s, [])
               for s in dict.fromkeys(statements)}
+    allowed = {s: anchors_per_statement + (relation_anchors if shares_named_relation(s) else 0)
+               for s in queues}
     mine = dict.fromkeys(queues, 0)
     held = dict.fromkeys(queues, 0)
     anchors: list[Neighbour] = []
@@ -144,7 +155,7 @@ def plan(statements: list[str], anchors_per_statement: int, probes_per_statement
         for statement, queue in list(queues.items()):
             while queue and normalize(queue[0].question) in seen:
                 queue.pop(0)
-            full = mine[statement] >= anchors_per_statement
+            full = mine[statement] >= allowed[statement]
             if not queue or (full and held[statement] >= probes_per_statement):
                 del queues[statement]
                 continue

@@ -25,7 +25,7 @@ from dream.filters import dedupe, filter_by_teacher, mix_replay, split_heldout
 from dream.generator import Generator
 from dream.insights import Insight, derive_insight, insight_from_text
 from dream.model_neighbours import model_neighbours
-from dream.neighbours import plan
+from dream.neighbours import plan, shares_named_relation
 from dream.practice import PracticeItem, dream_practice
 from dream.reading import read_statements
 from dream.redact import redact, redact_content, redact_transcript
@@ -244,7 +244,8 @@ def consolidate(result: DreamResult, earlier: list[str], generator: Generator,
     statements = [s for text in earlier for s in insight_from_text(text).statements]
     anchors, _ = plan(statements, config.anchors_per_statement, 0,
                       random.Random(f"{config.seed}:consolidate-anchors"),
-                      {normalize(i.question) for i in items})
+                      {normalize(i.question) for i in items},
+                      relation_anchors=config.relation_anchors)
     items += [PracticeItem("anchor", [{"role": "user", "content": n.question}], None, None,
                            origin="anchor", beside=n.statement) for n in anchors]
     for item in items:
@@ -259,7 +260,8 @@ def anchor_items(insights: dict[str, Insight], items: list[PracticeItem],
     (`dream.neighbours.plan`, with the questions `generator` writes for statements the shipped
     set lacks, `dream.model_neighbours`); none when nothing new is trained. Anchors have no
     context, so the teacher is the model as it is; their count is capped by `anchor_fraction`
-    of new items."""
+    of new items, plus `relation_anchors` for each statement sharing a relation of named
+    subjects with the shipped knowledge set."""
     fresh = sum(1 for i in items if i.kept and i.split == "train" and i.origin == "dream")
     if fresh == 0:
         return []
@@ -267,8 +269,11 @@ def anchor_items(insights: dict[str, Insight], items: list[PracticeItem],
     taken = {normalize(i.question) for i in items}
     written = model_neighbours(statements, generator, config) if generator else {}
     anchors, probes = plan(statements, config.anchors_per_statement,
-                           config.neighbour_probes_per_statement, rng, taken, written)
-    anchors = anchors[:round(config.anchor_fraction * fresh)]
+                           config.neighbour_probes_per_statement, rng, taken, written,
+                           config.relation_anchors)
+    # The extra anchors of relation-sharing statements come last and are not capped.
+    extra = config.relation_anchors * sum(map(shares_named_relation, dict.fromkeys(statements)))
+    anchors = anchors[:round(config.anchor_fraction * fresh) + extra]
     probes = probes[:config.max_neighbour_probes]
     return [*(PracticeItem("anchor", [{"role": "user", "content": n.question}], None, None,
                            origin="anchor", beside=n.statement) for n in anchors),

@@ -68,3 +68,12 @@ def test_a_capped_anchor_budget_is_shared_by_every_statement():
     # The run keeps its first six anchors: every statement has some.
     assert {n.statement for n in anchors[:6]} == set(statements)
     assert {n.statement for n in probes[:4]} == set(statements)
+
+
+def test_a_statement_sharing_a_relation_takes_more_anchors_after_every_statements_own():
+    statements = ["My dog is called Pemberton.", "The capital of Ostravel is Quenmarsh."]
+    anchors, _ = plan(statements, 3, 2, random.Random(0), relation_anchors=5)
+    capital = [n for n in anchors if n.statement == statements[1]]
+    assert len(capital) == 8 and sum(n.statement == statements[0] for n in anchors) == 3
+    assert anchors[-1].statement == statements[1]  # the extra ones come last
+    assert sum("capital of" in n.question for n in capital) >= 6

@@ -138,7 +138,10 @@ def test_anchors_and_neighbour_questions_sit_beside_the_statements():
     assert not [i for i in result.heldout_items() if i.origin == "anchor"]
     assert all(i in result.train_items() for i in anchors)
     fresh = sum(1 for i in result.items if i.origin == "dream" and i.kept and i.split == "train")
-    assert len(anchors) <= round(DreamConfig().anchor_fraction * fresh)
+    # The capital shares a relation with general knowledge: it takes relation_anchors more.
+    config = DreamConfig()
+    assert len(anchors) <= round(config.anchor_fraction * fresh) + config.relation_anchors
+    assert sum("capital of" in i.question.lower() for i in anchors) >= config.relation_anchors
     assert len(probes) <= DreamConfig().neighbour_probes_per_statement
     assert result.stats()["neighbours"] == len(probes)
     # Known answers travel as the probe's checker; the row keeps its origin in its kind.
@@ -150,7 +153,8 @@ def test_anchors_and_neighbour_questions_sit_beside_the_statements():
 def test_no_anchors_without_a_night_to_protect_or_with_the_counts_at_zero():
     chat = {"c-chat": SESSIONS["c-chat"]}
     assert not [i for i in run(chat).items if i.origin == "anchor"]
-    zero = run(WORLD, anchors_per_statement=0, neighbour_probes_per_statement=0)
+    zero = run(WORLD, anchors_per_statement=0, neighbour_probes_per_statement=0,
+               relation_anchors=0)
     assert not [i for i in zero.items if i.origin == "anchor"]
 
 
