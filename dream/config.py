@@ -91,10 +91,9 @@ class DreamConfig(StrictConfig):
     relation_anchors: int = 6
     """Further anchors for a statement sharing a relation of named subjects with the shipped
     knowledge set ("the capital of Ostravel is Quenmarsh"), not counted against
-    `anchor_fraction` (0..32): its
-    relation asked of other subjects is where learning it leaks. A learning e2e candidate with
-    two such anchors beside the capital answered "What is the capital of France?" in gibberish
-    and was refused."""
+    `anchor_fraction` (0..32): its relation asked of other subjects is where learning it leaks.
+    A learning e2e candidate with two such anchors beside the capital answered "What is the
+    capital of France?" in gibberish and was refused."""
     anchor_fraction: float = 0.5
     """At most this many anchors, as a share of new training items (0..4)."""
     model_neighbours: int = 4
