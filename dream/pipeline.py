@@ -17,10 +17,11 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 from dream.config import DreamConfig
-from dream.datasets import load_general_prompts
+from dream.datasets import load_general_prompts, load_regression_set
 from dream.filters import dedupe, filter_by_teacher, mix_replay, split_heldout
 from dream.generator import Generator
 from dream.insights import Insight, derive_insight, insight_from_text
@@ -217,6 +218,14 @@ def dream_for_sessions(transcripts: dict[str, list[dict[str, Any]]], generator: 
                        quarantined, reading)
 
 
+@cache
+def gate_questions() -> frozenset[str]:
+    """The gate's general regression questions, normalised: never an anchor or a neighbour
+    probe, or the gate would measure what the run trained on ("What is the capital of France?"
+    is both a capital's neighbour and a regression question)."""
+    return frozenset(normalize(row["question"]) for row in load_regression_set())
+
+
 def consolidate(result: DreamResult, earlier: list[str], generator: Generator,
                 config: DreamConfig | None = None,
                 general_prompts: list[str] | None = None) -> DreamResult:
@@ -244,7 +253,7 @@ def consolidate(result: DreamResult, earlier: list[str], generator: Generator,
     statements = [s for text in earlier for s in insight_from_text(text).statements]
     anchors, _ = plan(statements, config.anchors_per_statement, 0,
                       random.Random(f"{config.seed}:consolidate-anchors"),
-                      {normalize(i.question) for i in items},
+                      {normalize(i.question) for i in items} | gate_questions(),
                       relation_anchors=config.relation_anchors)
     items += [PracticeItem("anchor", [{"role": "user", "content": n.question}], None, None,
                            origin="anchor", beside=n.statement) for n in anchors]
@@ -266,7 +275,7 @@ def anchor_items(insights: dict[str, Insight], items: list[PracticeItem],
     if fresh == 0:
         return []
     statements = [s for insight in insights.values() for s in insight.statements]
-    taken = {normalize(i.question) for i in items}
+    taken = {normalize(i.question) for i in items} | gate_questions()
     written = model_neighbours(statements, generator, config) if generator else {}
     anchors, probes = plan(statements, config.anchors_per_statement,
                            config.neighbour_probes_per_statement, rng, taken, written,
