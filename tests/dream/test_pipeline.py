@@ -142,6 +142,11 @@ def test_anchors_and_neighbour_questions_sit_beside_the_statements():
     config = DreamConfig()
     assert len(anchors) <= round(config.anchor_fraction * fresh) + config.relation_anchors
     assert sum("capital of" in i.question.lower() for i in anchors) >= config.relation_anchors
+    # None is a question the gate measures general ability on.
+    from dream.datasets import load_regression_set
+    from dream.textnorm import normalize
+    gate = {normalize(r["question"]) for r in load_regression_set()}
+    assert not {normalize(i.question) for i in anchors + probes} & gate
     assert len(probes) <= DreamConfig().neighbour_probes_per_statement
     assert result.stats()["neighbours"] == len(probes)
     # Known answers travel as the probe's checker; the row keeps its origin in its kind.
