@@ -154,8 +154,9 @@ def classify(sentence: str) -> str | None:
 
 
 # A short question tagged onto a statement: "my boss is Hallam and he wants an update, help?"
-_TAG = re.compile(r"^(?P<said>.*\w)\s*(?:[,;:]|\s-+)\s*(?P<tag>(?:(?:any|some) )?(?:help|thoughts|"
-                  r"ideas|advice|tips|suggestions|pointers)(?: pls| please)?|pls help|please help|"
+_TAG = re.compile(r"^(?P<said>.*\w)\s*(?:[,;:]|\s[-\u2013\u2014]+)\s*(?P<tag>(?:(?:any|some) )?"
+                  r"(?:help|thoughts|ideas|advice|tips|suggestions|pointers)"
+                  r"(?: (?:for|on|about|with) [^?]{1,60})?(?: pls| please)?|pls help|please help|"
                   r"what do you (?:think|reckon|suggest)|wdyt|how|what now)\s*\?+$", re.I)
 
 

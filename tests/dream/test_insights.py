@@ -339,6 +339,8 @@ def test_a_correction_carries_to_the_next_sentence_only_when_it_said_no_value(tu
 
 @pytest.mark.parametrize(("said", "expected"), [
     ("my sister lives in Oslo - any tips?", ["My sister lives in Oslo."]),
+    ("I run a small candle shop called Wickwell \u2014 any ideas for a winter promo?",
+     ["I run a small candle shop called Wickwell."]),
     ("real question: my boss is named Hallam Peyne and he wants a status update, help?",
      ["My boss is named Hallam Peyne and he wants a status update."]),
     # A hedge with a tag question asks for an opinion; it asserts nothing.
