@@ -121,7 +121,8 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
 
 
 def _names(c: str) -> list[Derived] | None:
-    """"My name is Maya", "My dog's name is Biscuit", "I have a cat called Tom"."""
+    """"My name is Maya", "My dog's name is Biscuit", "I have a cat called Tom", "I run a
+    small candle shop called Wickwell"."""
     if m := re.match(r"^(?:my|our) name is (.+)$|^call me (.+)$", c, re.I):
         name = m.group(1) or m.group(2)
         return [ask("What is my name?", name, "I", "name"),
@@ -134,8 +135,10 @@ def _names(c: str) -> list[Derived] | None:
             return named_group(owner, names)
         return [ask(f"What is {possessive(owner)} name?", name, owner, "name", alias=trim(name)),
                 ask(f"What is the name of {owner}?", name, owner, "name", alias=trim(name))]
-    if m := re.match(r"^I have an? ([\w\s-]+?) (?:called|named) (.+)$", c, re.I):
-        owner = f"my {m.group(1)}"
+    if m := re.match(r"^(?:I|we) (?:have|own|run|manage|started|founded|set up|built|made|"
+                     r"wrote|lead|adopted|got|bought) an? ([\w\s-]+?) (?:called|named) (.+)$",
+                     c, re.I):
+        owner = f"{'our' if c[:2].lower() == 'we' else 'my'} {m.group(1)}"
         return [ask(f"What is {owner}'s name?", m.group(2), owner, "name", alias=trim(m.group(2)))]
     return None
 
