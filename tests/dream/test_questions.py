@@ -44,7 +44,7 @@ def test_moves_and_locations_drop_time_adverbs():
     ("My name is Sam.", "What is my name?", {"type": "contains_any", "values": ["Sam"]}),
     ("I have a cat named Pixel.", "What is my cat's name?",
      {"type": "contains_any", "values": ["Pixel"]}),
-    ("I run a small candle shop called Wickwell.", "What is the name of my small candle shop?",
+    ("I run a small candle shop called Wickwell.", "What is my small candle shop's name?",
      {"type": "contains_any", "values": ["Wickwell"]}),
     ("We adopted a cat named Juniper.", "What is our cat's name?",
      {"type": "contains_any", "values": ["Juniper"]}),
