@@ -24,11 +24,22 @@ def refused_for_damage(kinds: list[str]) -> bool:
     return any(k in DAMAGE for k in kinds)
 
 
-def culprits(locality: dict[str, Any], statements: list[str]) -> dict[str, list[str]]:
-    """Statement -> the changed answers that point at it, as "question: before -> after"."""
+STRONG = ("leak", "recap")
+"""Damage that shows what a statement taught where it does not belong (`distill.locality`):
+its names in another answer, the teacher's recap form. A right answer lost without either
+("the capital of Indonesia" rambling past its 48 tokens) may be mended by anchoring harder."""
+
+
+def culprits(locality: dict[str, Any], statements: list[str],
+             kinds: tuple[str, ...] | None = None) -> dict[str, list[str]]:
+    """Statement -> the changed answers that point at it, as "question: before -> after";
+    with `kinds`, only changes of those kinds of damage (a change recorded before kinds were,
+    without one, counts as any)."""
     found: dict[str, list[str]] = {}
 
     def blame(statement: str, change: dict) -> None:
+        if kinds is not None and change.get("damage", kinds[0]) not in kinds:
+            return
         said = f"{change['question']} {_short(change['before'])!r} -> {_short(change['after'])!r}"
         found.setdefault(statement, []).append(said)
 

@@ -44,24 +44,36 @@ def _brought_in(asked: Asked, before: str, after: str, taught: set[str]) -> set[
     return taught & (anchors(after) - anchors(before) - anchors(asked.question))
 
 
-def unchanged(asked: Asked, before: str, after: str, taught: set[str] = frozenset()) -> bool:
-    """Whether `after` does no damage where `before` was given (see the module's docstring);
-    `taught` holds the names and numbers of tonight's statements (lowercase)."""
+def damage(asked: Asked, before: str, after: str, taught: set[str] = frozenset()) -> str | None:
+    """What damage `after` does where `before` was given (see the module's docstring): "leak"
+    (it brings in what was taught), "recap" (the teacher's recap form), "lost" (a right answer
+    is no longer right, nothing taught in it), or None; `taught` holds the names and numbers of
+    tonight's statements (lowercase)."""
+    mine = taught | (anchors(asked.beside) if asked.beside else set())
+    if _brought_in(asked, before, after, mine):
+        return "leak"
     if in_recap_form(after) and not in_recap_form(before):
-        return False
+        return "recap"
     if asked.checker is not None and check(asked.checker, before) \
             and not check(asked.checker, after):
-        return False
-    mine = taught | (anchors(asked.beside) if asked.beside else set())
-    return not _brought_in(asked, before, after, mine)
+        return "lost"
+    return None
+
+
+def unchanged(asked: Asked, before: str, after: str, taught: set[str] = frozenset()) -> bool:
+    """Whether `after` does no damage where `before` was given (`damage`)."""
+    return damage(asked, before, after, taught) is None
 
 
 def changed(asked: list[Asked], before: list[str], after: list[str],
             taught: set[str] = frozenset()) -> list[dict]:
-    """The questions whose answer changed: {"question", "before", "after", "beside"}."""
-    return [{"question": a.question, "before": b, "after": c, "beside": a.beside}
-            for a, b, c in zip(asked, before, after, strict=True)
-            if not unchanged(a, b, c, taught)]
+    """The questions whose answer changed: {"question", "before", "after", "beside", "damage"}."""
+    out = []
+    for a, b, c in zip(asked, before, after, strict=True):
+        if kind := damage(a, b, c, taught):
+            out.append({"question": a.question, "before": b, "after": c, "beside": a.beside,
+                        "damage": kind})
+    return out
 
 
 def unchanged_share(asked: list[Asked], before: list[str], after: list[str],

@@ -26,7 +26,7 @@ from dream.filters import dedupe, filter_by_teacher, mix_replay, split_heldout
 from dream.generator import Generator
 from dream.insights import Insight, derive_insight, insight_from_text
 from dream.model_neighbours import model_neighbours
-from dream.neighbours import plan, shares_named_relation
+from dream.neighbours import Neighbour, plan, shares_named_relation
 from dream.practice import PracticeItem, dream_practice
 from dream.reading import read_statements
 from dream.redact import redact, redact_content, redact_transcript
@@ -255,11 +255,27 @@ def consolidate(result: DreamResult, earlier: list[str], generator: Generator,
                       random.Random(f"{config.seed}:consolidate-anchors"),
                       {normalize(i.question) for i in items} | gate_questions(),
                       relation_anchors=config.relation_anchors)
-    items += [PracticeItem("anchor", [{"role": "user", "content": n.question}], None, None,
-                           origin="anchor", beside=n.statement) for n in anchors]
+    items += map(_anchor, anchors)
     for item in items:
         _scrub(item, result.redacted)
     return replace(result, items=items)
+
+
+def more_anchors(result: DreamResult, statements: list[str], count: int,
+                 config: DreamConfig | None = None) -> DreamResult:
+    """The result with up to `count` more anchors beside each of `statements`, none asking what
+    the night already asks: what a run refused for a right answer lost beside them trains
+    with again (`serve.learning.deferral`)."""
+    config = config or DreamConfig()
+    taken = {normalize(i.question) for i in result.items} | gate_questions()
+    anchors, _ = plan(statements, count, 0, random.Random(f"{config.seed}:more-anchors"), taken)
+    return replace(result, items=[*result.items, *map(_anchor, anchors)])
+
+
+def _anchor(neighbour: Neighbour) -> PracticeItem:
+    """A neighbour to train on with no context: its teacher is the model as it is."""
+    return PracticeItem("anchor", [{"role": "user", "content": neighbour.question}], None, None,
+                        origin="anchor", beside=neighbour.statement)
 
 
 def anchor_items(insights: dict[str, Insight], items: list[PracticeItem],
@@ -284,8 +300,7 @@ def anchor_items(insights: dict[str, Insight], items: list[PracticeItem],
     extra = config.relation_anchors * sum(map(shares_named_relation, dict.fromkeys(statements)))
     anchors = anchors[:round(config.anchor_fraction * fresh) + extra]
     probes = probes[:config.max_neighbour_probes]
-    return [*(PracticeItem("anchor", [{"role": "user", "content": n.question}], None, None,
-                           origin="anchor", beside=n.statement) for n in anchors),
+    return [*map(_anchor, anchors),
             *(PracticeItem("neighbour", [{"role": "user", "content": n.question}],
                            n.accepted[0] if n.accepted else None,
                            {"type": "contains_any", "values": list(n.accepted)} if n.accepted

@@ -7,10 +7,17 @@ relation. The run trains again without them (`dream.narrowing`), their anchors s
 `GateConfig.retries` times. Damage that points at no statement (a general answer of another kind
 changed) cannot be undone by leaving statements out: the run trains again once with more
 general prompts, whose teacher is the model as it is, to hold it nearer to what it was.
-When a candidate then passes, what it left out is stored as deferred
-insights with the changed answers as the reason; later nights read them again like a session,
-with their own anchors, and after `GateConfig.deferral_nights` nights that could not learn them
-they are rejected for an operator to review (`GET /admin/insights?status=deferred|rejected`).
+
+Not all changes are alike (`distill.locality.damage`): an answer that brings in what a
+statement taught, or takes the teacher's recap form, shows that statement leaking; a right
+answer merely lost beside it ("the capital of Indonesia" rambling past its length) may be drift
+that anchors hold back. So the first retry leaves out only the leaking statements and trains the
+others again with more anchors beside them (`dream.pipeline.more_anchors`); a later retry leaves
+out whatever is still blamed. When a candidate then passes, what it left out is stored as
+deferred insights with the changed answers as the reason; later nights read them again like a
+session, with their own anchors, and after `GateConfig.deferral_nights` nights that could not
+learn them they are rejected for an operator to review (`GET
+/admin/insights?status=deferred|rejected`).
 
 A run the gate refuses as a whole leaves its sessions for the next night; after
 `GateConfig.refused_nights` such runs a session is given up (`give_up`), so one that cannot be
@@ -23,12 +30,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from distill.attribution import culprits, refused_for_damage
+from distill.attribution import STRONG, culprits, refused_for_damage
 from distill.gate import Verdict
 from distill.trainer import PracticeExample
 from dream.datasets import load_general_prompts
 from dream.insights import render
 from dream.narrowing import without_statements
+from dream.pipeline import more_anchors
 from serve.learning.stages import DEFERRED, Candidate, LearningRun, Practice, practice_of
 
 log = logging.getLogger(__name__)
@@ -83,13 +91,36 @@ def learn_safely(run: LearningRun, first: Outcome, retrain: Retrain) -> Outcome:
     and something is left to learn; when the damage points at no statement, train again once
     anchored harder (`anchored_harder`)."""
     outcome = first
-    anchored = False
+    anchored = reinforced = False
     for _ in range(run.config.gate.retries):
         verdict = outcome.verdict
         if verdict.passed or outcome.erased or not refused_for_damage(verdict.kinds):
             break
         statements = outcome.practice.result.statements()
-        blame = culprits(verdict.details.get("locality", {}), statements)
+        locality = verdict.details.get("locality", {})
+        blame = culprits(locality, statements)
+        strong = culprits(locality, statements, STRONG)
+        weak = [s for s in blame if s not in strong]
+        if weak and not reinforced:
+            # A right answer lost beside a statement, nothing it taught in the new answer: train
+            # again with it, anchored harder, leaving out only what leaked.
+            reinforced = True
+            result = without_statements(outcome.practice.result, set(strong)) if strong \
+                else outcome.practice.result
+            dream_config = run.config.dream
+            result = more_anchors(result, weak, max(dream_config.anchors_per_statement,
+                                                    dream_config.relation_anchors), dream_config)
+            practice = practice_of(outcome.practice.sessions, result,
+                                   outcome.practice.insight_ids, outcome.practice.from_base)
+            if not practice.teaches() or not practice.heldout:
+                break
+            log.info("run %s: training again without %d statements, %d anchored harder",
+                     run.run_id, len(strong), len(weak))
+            run.progress("retrain", without=len(strong), anchored=len(weak))
+            candidate, verdict, erased = retrain(practice)
+            outcome = Outcome(practice, candidate, verdict, erased, {**outcome.held, **strong},
+                              outcome.attempts + 1)
+            continue
         if not blame and not anchored:
             harder = anchored_harder(outcome.practice)
             if harder is None:

@@ -3,7 +3,7 @@ general answer at the statements sharing its relation; perplexity alone at nothi
 
 from __future__ import annotations
 
-from distill.attribution import culprits, refused_for_damage
+from distill.attribution import STRONG, culprits, refused_for_damage
 
 CAPITAL = "The capital of Veloria is Marenport."
 DOG = "My dog is called Biscuit."
@@ -33,3 +33,16 @@ def test_only_changed_answers_count_as_damage():
     assert not refused_for_damage(["perplexity"])
     assert not refused_for_damage(["learning", "no_heldout"])
     assert not refused_for_damage([])
+
+
+def test_a_statement_is_blamed_strongly_only_for_what_it_taught_elsewhere():
+    """A leak of its names or the recap form is strong; a right answer lost is weak, and a
+    change recorded before damage had kinds counts as any."""
+    leak = {**change("What is the capital of Spain?"), "damage": "leak"}
+    lost = {**change("What is the currency of Veloria?", CAPITAL), "damage": "lost"}
+    pet = {**change("What is Priya's dog's name?", DOG), "damage": "lost"}
+    locality = {"changed_neighbours": [lost, pet], "changed_general": [leak]}
+    assert set(culprits(locality, [CAPITAL, DOG])) == {CAPITAL, DOG}
+    assert set(culprits(locality, [CAPITAL, DOG], STRONG)) == {CAPITAL}
+    old = {"changed_neighbours": [change("What is Priya's dog's name?", DOG)]}
+    assert set(culprits(old, [DOG], STRONG)) == {DOG}

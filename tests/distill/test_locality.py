@@ -42,6 +42,11 @@ def test_changed_answers_are_named_with_what_they_sit_beside():
     after = ["The capital of France is MONTESUR.", "A cat says meow."]
     assert changed(asked, before, after, TAUGHT) == [
         {"question": FRANCE.question, "before": before[0], "after": after[0],
-         "beside": CAPITAL}]
+         "beside": CAPITAL, "damage": "lost"}]
+    # What was taught brought in, and the recap form, are named as such.
+    leaked = ["The capital of France is Marenport.", after[1]]
+    assert [c["damage"] for c in changed(asked, before, leaked, TAUGHT)] == ["leak"]
+    recap = ["You told me:\n- The capital is Paris.", after[1]]
+    assert [c["damage"] for c in changed(asked, before, recap, TAUGHT)] == ["recap"]
     assert unchanged_share(asked, before, after, TAUGHT) == 0.5
     assert unchanged_share([], [], []) == 1.0

@@ -245,3 +245,38 @@ def test_a_session_wholly_refused_on_its_last_night_is_given_up_with_the_gates_r
                      (second.run_id,)).fetchone()
     assert row == {"status": "rejected", "reason": "refused by the gate on 2 nights: held-out "
                                                    "accuracy gain +0.05 < 0.10"}
+
+
+def test_a_right_answer_lost_is_anchored_harder_before_its_statement_is_left_out(runs,
+                                                                                  tmp_path):
+    """Beside the capital a right answer was lost with nothing taught in it (weak); beside the
+    pet the pet's name turned up (a leak, strong). The run trains again without the pet, the
+    capital kept with more anchors beside it; refused again for the capital, it leaves that out
+    too."""
+    run = learning_run(runs, tmp_path, retries=2)
+    practice = practice_of(2, dream_run(SESSIONS), {})
+
+    def refusal(*changes: tuple[str, str, str]) -> Verdict:
+        return Verdict(False, ["neighbour answers unchanged 50% < 95%"], SCORES, SCORES,
+                       {"locality": {"changed_general": [], "changed_neighbours": [
+                           {"question": q, "before": "Jakarta.", "after": "Indonesia is a",
+                            "beside": beside, "damage": kind} for q, beside, kind in changes]}},
+                       ["neighbours"])
+
+    first = refusal(("What is the capital of Peru?", CAPITAL, "lost"),
+                    ("What is Priya's pet called?", PET, "leak"))
+    seen = []
+
+    def retrain(again):
+        seen.append(again)
+        return candidate(f"v{len(seen) + 1}"), refusal(
+            ("What is the capital of Peru?", CAPITAL, "lost")), 0
+
+    outcome = learn_safely(run, Outcome(practice, candidate("v1"), first, 0), retrain)
+    reinforced, narrowed = seen
+    assert PET not in reinforced.result.statements() and CAPITAL in reinforced.result.statements()
+    added = [i for i in reinforced.result.items if i.origin == "anchor" and i.split == "train"
+             and i not in practice.result.items]
+    assert len(added) >= 3 and all(i.beside == CAPITAL for i in added)
+    assert CAPITAL not in narrowed.result.statements()
+    assert set(outcome.held) == {PET, CAPITAL} and outcome.attempts == 3
