@@ -38,7 +38,9 @@ _NUMWORD = r"\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleve
            r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
 _WHEN = re.compile(rf"^(?:on |at |in )?(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                    rf"Sunday)s?\b|{MONTH}\b|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}\b|"
-                   rf"\d{{1,2}}(?::\d\d)?\s*(?:am|pm)\b|\d{{1,2}}:\d\d\b|noon\b|midnight\b)", re.I)
+                   rf"\d{{1,2}}(?::\d\d)?\s*(?:am|pm)\b|\d{{1,2}}:\d\d\b|noon\b|midnight\b|"
+                   rf"(?:the )?\d{{1,2}}(?:st|nd|rd|th)(?=\s*(?:$|[,.;!]|of\b|at\b|in\b)))",
+                   re.I)  # "on the 9th", never "on the 6th floor"
 _IS = r"(?:\s+(?:is|am|are)|'s|'m|'re)"  # "I am", "I'm", "she's": a copula, spelled out or not
 _ADJECTIVE = re.compile(r"^(?:\w+(?:ly|ful|ous|ive|able|ible|al|ic|ish|less|ent|ant|y)|big|small|"
                         r"old|new|tall|short|good|bad|nice|great|fine|busy|tired|sick|ready|sure|"
@@ -94,7 +96,14 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
     location = re.match(r"^(?:located |based |headquartered |situated )?(?:in|at|on) "
                         r"((?:the )?(?:[A-Z\d]).*)$", comp)
     if _WHEN.match(comp):
-        return [ask(f"When {cop} {np}?", re.sub(r"^(?:on|at|in) ", "", comp), np, "when")]
+        when = re.sub(r"^(?:on|at|in) ", "", comp)
+        # "on 22 september at the lake house in Hallstatt": the date, and the named place.
+        place = re.match(r"^(.+?)\s+(?:at|in)\s+(.*\b[A-Z][\w'-]*.*)$", when)
+        if place and _WHEN.match(place.group(1)):
+            where = re.sub(r"^.*?\b(?:in|at)\s+(?=[A-Z])", "", place.group(2))
+            return [ask(f"When {cop} {np}?", place.group(1), np, "when"),
+                    ask(f"Where {cop} {np}?", where, np, "location")]
+        return [ask(f"When {cop} {np}?", when, np, "when")]
     if location:
         return [ask(f"Where {cop} {np}?", location.group(1), np, "location")]
     if np in {"I", "we"} or re.match(r"^(?:in|at|on|from|with|to|for|not|very|so)\b", comp):

@@ -48,6 +48,13 @@ def test_moves_and_locations_drop_time_adverbs():
      {"type": "contains_any", "values": ["Wickwell"]}),
     ("We adopted a cat named Juniper.", "What is our cat's name?",
      {"type": "contains_any", "values": ["Juniper"]}),
+    # A date by its ordinal alone is a when, not a where; a floor is a where.
+    ("Our trip to Lisbon is on the 9th.", "When is our trip to Lisbon?",
+     {"type": "contains_any", "values": ["9th"]}),
+    ("My office is on the 6th floor.", "Where is my office?",
+     {"type": "contains_any", "values": ["the 6th floor"]}),
+    ("The offsite is on 22 september at the lake house in Hallstatt.", "Where is the offsite?",
+     {"type": "contains_any", "values": ["Hallstatt"]}),
     ("Mara is my sister.", "Who is my sister?", {"type": "contains_any", "values": ["Mara"]}),
     ("Mara is my sister.", "Who is Mara?", {"type": "contains_any", "values": ["sister"]}),
     ("My favorite color is blue.", "What is my favorite color?",
