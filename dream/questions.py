@@ -443,6 +443,7 @@ _ASKING = re.compile(r"^(?:(?:what|how|where|when|why|which|who|whom|whose|any)\
 _NOW = r"(?:(?:now|nowadays|these days|today|currently),?\s+)?"
 _FACTS = re.compile(rf"\s*;\s*|\s+[-\u2013\u2014]+\s+|,\s+so\s+|,\s+(?={_ASKING.pattern[1:]})|"
                     rf"\s+(?=(?:she|he|they)'(?:s|re)\s+\d)|(?<=\d)\s+and\s+(?!a half)(?=[a-z]+\s)|"
+                    rf"(?<=\d),\s+(?=[a-z]+\s)|"
                     rf",?\s+(?:and|but|so|while|whereas)\s+{_NOW}(?={NEW_CLAUSE})|"
                     rf",\s+{_NOW}(?={NEW_CLAUSE}|(?:his|her|its|their|my|our)\s+[\w-]+'s\s)")
 # A clause whose subject was left out, as people write: "just moved to Porto!", "... - moved to

@@ -48,6 +48,8 @@ def test_moves_and_locations_drop_time_adverbs():
      {"type": "contains_any", "values": ["Wickwell"]}),
     ("We adopted a cat named Juniper.", "What is our cat's name?",
      {"type": "contains_any", "values": ["Juniper"]}),
+    # A number then a comma and a clause without its subject: the number's own clause.
+    ("I'm 35, had a birthday last week.", "How old am I?", {"type": "number", "value": 35}),
     # A date by its ordinal alone is a when, not a where; a floor is a where.
     ("Our trip to Lisbon is on the 9th.", "When is our trip to Lisbon?",
      {"type": "contains_any", "values": ["9th"]}),
