@@ -114,6 +114,32 @@ def vehicle(c: str) -> list[Derived] | None:
             ask(f"What kind of {kind} {do(np)} {np} have?", thing, np, "vehicle")]
 
 
+_TRIP = re.compile(
+    r"^(I|[Ww]e)(?:'m| am|'re| are) (?:(?:also|finally|actually) )?(?:going|flying|travel+ing|"
+    r"heading|driving|off|moving) (?:back )?to ([A-Z][\w'-]*(?: (?:de |del |la )?[A-Z][\w'-]*)*)"
+    rf"(?:,? (?:(?:in|on) )?((?:next|this) \w+|(?i:{MONTH})\b(?: \d{{1,2}}(?:st|nd|rd|th)?)?|"
+    r"the \d{1,2}(?:st|nd|rd|th)|tomorrow|tonight))?")
+_STAY = re.compile(r"^(I|[Ww]e)(?:'m| am|'re| are) staying (?:at|in) (?:.+? in )?"
+                   r"([A-Z][\w'-]*(?: [A-Z][\w'-]*)*)")
+
+
+def trip(c: str) -> list[Derived] | None:
+    """"I'm going to Cusco in july with my sister", "we're flying to Osaka next week", "I'm
+    staying at a hostel in Graz": where the user is going, and when when they said it."""
+    if m := _TRIP.match(c):
+        np = "I" if m.group(1) == "I" else "we"
+        out = [ask(f"Where {be(np)} {np} going?", m.group(2), np, "trip"),
+               ask(f"Where {be(np)} {np} travelling to?", m.group(2), np, "trip")]
+        # "next week" is true only the week it was said: an absolute date only.
+        if m.group(3) and not re.match(r"(?:next|this|tomorrow|tonight)\b", m.group(3)):
+            out.append(ask(f"When {be(np)} {np} going to {m.group(2)}?", m.group(3), np, "when"))
+        return out
+    if m := _STAY.match(c):
+        np = "I" if m.group(1) == "I" else "we"
+        return [ask(f"Where {be(np)} {np} staying?", m.group(2), np, "trip")]
+    return None
+
+
 def appositive_names(c: str) -> list[Derived]:
     """"My brother Tomasz lives in Gdansk" also says my brother's name is Tomasz."""
     out = []

@@ -420,7 +420,8 @@ def _identity(c: str) -> list[Derived] | None:
 # fits the clause; the first that fits decides, even when it finds no question to ask (a
 # "was born" without a year or place is no copula).
 _FAMILIES = (personal_facts.renames, world_facts.relational, _names, _origin, _home, _work,
-             _numbers, _tastes, _given_names, personal_facts.vehicle, _scheduled, _appointed,
+             _numbers, _tastes, _given_names, personal_facts.vehicle, personal_facts.trip,
+             _scheduled, _appointed,
              _switched, _set_to, _place_of_action, _identity)
 # What a negated clause may still say: "I don't like olives" is a taste. Every other family
 # reads a clause as asserting its value, so "I don't live in Leeds anymore" would teach Leeds.

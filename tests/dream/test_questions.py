@@ -48,6 +48,13 @@ def test_moves_and_locations_drop_time_adverbs():
      {"type": "contains_any", "values": ["Wickwell"]}),
     ("We adopted a cat named Juniper.", "What is our cat's name?",
      {"type": "contains_any", "values": ["Juniper"]}),
+    # Trips: where, and when for a date that stays true.
+    ("I'm going to Cusco in july with my sister.", "Where am I going?",
+     {"type": "contains_any", "values": ["Cusco"]}),
+    ("I'm going to Cusco in july with my sister.", "When am I going to Cusco?",
+     {"type": "contains_any", "values": ["july"]}),
+    ("I'm staying at a hostel in Graz next week.", "Where am I staying?",
+     {"type": "contains_any", "values": ["Graz"]}),
     # A number then a comma and a clause without its subject: the number's own clause.
     ("I'm 35, had a birthday last week.", "How old am I?", {"type": "number", "value": 35}),
     # A date by its ordinal alone is a when, not a where; a floor is a where.
@@ -102,6 +109,12 @@ def test_pronoun_resolves_across_statements():
 def test_a_pronoun_can_refer_to_something_just_mentioned():
     got = qa(["I finally named my sailboat.", "She's called the Marigold Drift."])
     assert "What is the name of my sailboat?" in got
+
+
+def test_a_trip_said_relative_to_today_asks_where_but_not_when():
+    asked = qa(["We're flying to Osaka next week."])
+    assert "Where are we going?" in asked and not any(q.startswith("When") for q in asked)
+    assert qa(["I'm going to bake a cake."]) == {}
 
 
 def test_unmatched_or_vague_statements_yield_nothing():
