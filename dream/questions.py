@@ -32,7 +32,7 @@ from dream.negation import is_negated
 from dream.personal_facts import name_list, named_group
 from dream.rewordings import learning_topic, reword
 from dream.spans import DET, MONTH, NEW_CLAUSE, contrast, trim
-from dream.vocabulary import ANIMATE
+from dream.vocabulary import ANIMATE, PEOPLE
 
 _NUMWORD = r"\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
            r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
@@ -233,6 +233,12 @@ def _named(place: str) -> str:
     return m.group(1) if m else place
 
 
+# A measure after a number: "32 kg", "180 cm", "4.3%" are no age.
+_UNIT = re.compile(r"(?:kg|kilos?|g|grams?|lbs?|pounds?|stone|st|cm|mm|m|km|metres?|meters?|"
+                   r"miles?|feet|ft|inch(?:es)?|%|percent|euros?|dollars?|quid|k|mb|gb|tb)\b",
+                   re.I)
+
+
 def _numbers(c: str) -> list[Derived] | None:
     """"Biscuit is 7", "I just turned twenty", "We have three cats", "I weigh 84kg", "Jonah is in
     year 3", "the staging db is on port 5434"."""
@@ -247,8 +253,14 @@ def _numbers(c: str) -> list[Derived] | None:
     if m := re.match(rf"^(.+?){_IS} (?:running |listening )?on port (\d{{2,5}})\b", c, re.I):
         np = noun_phrase(m.group(1))
         return [ask(f"What port {be(np)} {np} on?", m.group(2), np, "port")]
-    if m := re.match(rf"^(.+?)(?:{_IS}|\s+turned|\s+just turned) (?:an? )?({_NUMWORD})"
-                     r"(?:[- ]years?[- ]old| yo)?(?:[- ]\w+)?$", c, re.I):
+    if m := re.match(rf"^(.+?){_IS} (?:about |around )?(\d+(?:\.\d+)?\s*(?:kg|kilos?|lbs?|"
+                     r"pounds|stone))$", c, re.I):
+        # "my dog Fennick is 32 kg": a weight, not an age.
+        np = noun_phrase(m.group(1))
+        return [ask(f"How much {do(np)} {np} weigh?", m.group(2), np, "weight")]
+    if (m := re.match(rf"^(.+?)(?:{_IS}|\s+turned|\s+just turned) (?:an? )?({_NUMWORD})"
+                      r"(?:[- ]years?[- ]old| yo)?(?:[- ]\w+)?$", c, re.I)) \
+            and not _UNIT.match(c[m.end(2):].strip(" -")):
         np = noun_phrase(m.group(1))
         explicit = bool(re.search(r"year|yo\b", c[m.end(1):]))
         named = re.search(r"(?:^|\s)[A-Z]", np)  # "Biscuit", "my sister Ana": someone named
@@ -506,15 +518,36 @@ def _mentioned(part: str) -> list[str]:
     return []
 
 
+def _things(referents: list[str], before: str) -> list[str]:
+    """What "it" may stand for: the referents that are no person; for a person, the thing the
+    clause before gave them ("my sister runs a bakery" -> "my sister's bakery")."""
+    things = [r for r in referents if head_noun(r) not in PEOPLE]
+    if things or not referents:
+        return things
+    had = re.search(r"\b(?:a|an|the) ([a-z][\w-]*)(?: ([a-z][\w-]*))?", before)
+    if had is None:
+        return []
+    noun = had.group(2) if had.group(2) and had.group(2) not in _PREPOSITIONS else had.group(1)
+    return [f"{possessive(referents[0])} {noun}"]
+
+
+_PREPOSITIONS = {"in", "at", "on", "of", "for", "with", "from", "to", "by", "near", "called",
+                 "named", "and", "but", "that", "which", "who"}
+
+
 def derive(statements: list[str]) -> list[Derived]:
     """Questions for each statement; "she"/"he"/"it" resolve to the previous named subject."""
     out: list[Derived] = []
     referents: list[str] = []
+    previous = ""
     topic = learning_topic(statements)
     for statement in statements:
         parts = _FACTS.split(statement.rstrip(" .!"))
         for part in parts:
             pronoun = re.match(r"^(she|he|it|they|its|their|his|her)\b", part, re.I)
+            if pronoun and pronoun.group(1).lower() in {"it", "its"}:
+                # "My sister runs a bakery, it's called Krummel": "it" is never the sister.
+                referents = _things(referents, previous)
             if pronoun and pronoun.group(1).lower() in {"its", "their", "his", "her"}:
                 # "Veloria is a kingdom and its capital is Marenport": Veloria's capital. With
                 # nothing to point at ("I'm seeing someone new, her name is Dalia") the clause
@@ -545,5 +578,6 @@ def derive(statements: list[str]) -> list[Derived]:
                 # "I finally named my sailboat. She's called ...": the thing just mentioned.
                 referents = _mentioned(part)
             out += found
+            previous = part
     seen: set[str] = set()
     return [d for d in out if not (d.question.lower() in seen or seen.add(d.question.lower()))]

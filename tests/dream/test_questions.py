@@ -111,6 +111,17 @@ def test_a_pronoun_can_refer_to_something_just_mentioned():
     assert "What is the name of my sailboat?" in got
 
 
+def test_it_is_never_a_person_and_a_weight_is_no_age():
+    """"My sister runs a bakery, it's called Krummel" named the sister Krummel; "my dog is
+    32 kg" asked the dog's age."""
+    asked = qa(["My sister runs a bakery in ghent, it's called Krummel."])
+    assert "What is my sister's bakery's name?" in asked
+    assert "What is my sister's name?" not in asked
+    weighed = qa(["My dog Fennick is 32 kg."])
+    assert "How much does my dog Fennick weigh?" in weighed
+    assert not any(q.startswith("How old") for q in weighed)
+
+
 def test_a_trip_said_relative_to_today_asks_where_but_not_when():
     asked = qa(["We're flying to Osaka next week."])
     assert "Where are we going?" in asked and not any(q.startswith("When") for q in asked)
