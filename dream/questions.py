@@ -574,6 +574,11 @@ def derive(statements: list[str]) -> list[Derived]:
                 named = [d.extra["alias"] for d in found if "alias" in d.extra]
                 referents = list(dict.fromkeys(named + [found[0].subject]))
                 referents = [r for r in referents if r not in {"I", "we"}]
+            elif not pronoun and is_negated(part):
+                # "Elodie isn't my sister, she's my cousin": "she" is Elodie, never the sister.
+                named = re.match(r"^[A-Z][\w'-]*(?: [A-Z][\w'-]*)*", part)
+                referents = [named.group()] if named and named.group() not in {"I", "We"} \
+                    else []
             elif not pronoun:
                 # "I finally named my sailboat. She's called ...": the thing just mentioned.
                 referents = _mentioned(part)

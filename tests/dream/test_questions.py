@@ -122,6 +122,11 @@ def test_it_is_never_a_person_and_a_weight_is_no_age():
     assert not any(q.startswith("How old") for q in weighed)
 
 
+def test_she_after_a_denial_is_the_one_denied_it_not_what_she_is_not():
+    asked = qa(["Elodie isn't my sister, she's my cousin."])
+    assert "Who is my cousin?" in asked and "What is my sister?" not in asked
+
+
 def test_a_trip_said_relative_to_today_asks_where_but_not_when():
     asked = qa(["We're flying to Osaka next week."])
     assert "Where are we going?" in asked and not any(q.startswith("When") for q in asked)
