@@ -79,8 +79,9 @@ def roles(c: str) -> list[Derived]:
     m = re.match(r"^(.+?)(?:'m|'re|'s| am| are| is) (?:a |an )?(?!(?:my|our|his|her|their|the|"
                  r"your|not)\b)((?:[a-z-]+ ){0,2}[a-z-]+)(?: (?:at|for|with|in) "
                  r"((?:the )?[A-Z].*))?$", c)
-    if not m or re.search(r"\bnot\b|n't|\bformer\b|\bused to\b", c):
-        return []
+    if not m or re.search(r"\bnot\b|n't|\bformer\b|\bused to\b", c) \
+            or re.search(r"\b(?:was|were|is|are|am)\b", m.group(1)):
+        return []  # "... was a ship's carpenter": the "'s" is no verb after a subject
     np, role = noun_phrase(m.group(1)), m.group(2)
     diet = next((d for d in DIETS if re.search(rf"\b{d}", role, re.I)), None)
     if diet:

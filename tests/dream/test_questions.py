@@ -127,6 +127,12 @@ def test_she_after_a_denial_is_the_one_denied_it_not_what_she_is_not():
     assert "Who is my cousin?" in asked and "What is my sister?" not in asked
 
 
+def test_a_possessive_s_inside_the_role_is_no_verb():
+    asked = qa(["My grandfather Anselm was a ship's carpenter in Gdansk."])
+    assert not any("was a ship" in q for q in asked), asked
+    assert asked["What is my grandfather's name?"]["values"] == ["Anselm"]
+
+
 def test_a_trip_said_relative_to_today_asks_where_but_not_when():
     asked = qa(["We're flying to Osaka next week."])
     assert "Where are we going?" in asked and not any(q.startswith("When") for q in asked)
