@@ -92,6 +92,8 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
     np, names, comp = noun_phrase(subj), name_list(comp), trim(comp)
     if not comp or np.lower() in {"it", "this", "that", "there", "he", "she", "they"}:
         return []
+    if re.search(r"\s(?:we|they|i|you)$", np, re.I):
+        return []  # "Me and my wife we are having a restaurant": no subject to ask about
     cop = be(np) if cop in {"is", "are", "am", "'s", "'m", "'re"} else cop
     location = re.match(r"^(?:located |based |headquartered |situated )?(?:in|at|on) "
                         r"((?:the )?(?:[A-Z\d]).*)$", comp)

@@ -127,6 +127,11 @@ def test_she_after_a_denial_is_the_one_denied_it_not_what_she_is_not():
     assert "Who is my cousin?" in asked and "What is my sister?" not in asked
 
 
+def test_a_subject_restated_by_a_pronoun_is_not_asked_as_a_thing():
+    asked = qa(["Me and my wife we are having the restaurant in Izmir since 10 years."])
+    assert not any("wife we" in q for q in asked), asked
+
+
 def test_a_possessive_s_inside_the_role_is_no_verb():
     asked = qa(["My grandfather Anselm was a ship's carpenter in Gdansk."])
     assert not any("was a ship" in q for q in asked), asked
