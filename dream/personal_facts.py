@@ -104,7 +104,9 @@ def vehicle(c: str) -> list[Derived] | None:
                  r" (?:a|an|the|my|our|his|her) (.+)$", c)
     if not m or re.match(r"^(?:lot|bit|little)\b", m.group(3)):
         return None
-    np, thing = noun_phrase(m.group(1)), m.group(3)
+    # "a yaris to work", "a Vespa around town": the vehicle, not where it goes.
+    np = noun_phrase(m.group(1))
+    thing = re.sub(r"\s+(?:to|for|around|every|each|on|at|into|from)\b.*$", "", m.group(3))
     kind = next((w.lower() for w in re.findall(r"[\w-]+", thing) if w.lower() in VEHICLES), None)
     if not kind and m.group(2).startswith(("own", "ride")):
         return None

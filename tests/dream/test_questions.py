@@ -127,6 +127,10 @@ def test_she_after_a_denial_is_the_one_denied_it_not_what_she_is_not():
     assert "Who is my cousin?" in asked and "What is my sister?" not in asked
 
 
+def test_a_vehicle_is_named_without_where_it_goes():
+    assert qa(["I drive a yaris to work."])["What car do I drive?"]["values"] == ["yaris"]
+
+
 def test_a_subject_restated_by_a_pronoun_is_not_asked_as_a_thing():
     asked = qa(["Me and my wife we are having the restaurant in Izmir since 10 years."])
     assert not any("wife we" in q for q in asked), asked
