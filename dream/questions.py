@@ -106,7 +106,9 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
             return [ask(f"When {cop} {np}?", place.group(1), np, "when"),
                     ask(f"Where {cop} {np}?", where, np, "location")]
         return [ask(f"When {cop} {np}?", when, np, "when")]
-    if location:
+    if location and not re.match(r"^[$\u20ac\u00a3]?\d+(?:[.,]\d+)?\s*(?:%|percent\b|k\b|"
+                                 r"euros?\b|dollars?\b|pounds?\b)", location.group(1)):
+        # "at 4.3% fixed until 2027" is a rate, not a place.
         return [ask(f"Where {cop} {np}?", location.group(1), np, "location")]
     if np in {"I", "we"} or re.match(r"^(?:in|at|on|from|with|to|for|not|very|so)\b", comp):
         return []

@@ -127,6 +127,11 @@ def test_she_after_a_denial_is_the_one_denied_it_not_what_she_is_not():
     assert "Who is my cousin?" in asked and "What is my sister?" not in asked
 
 
+def test_a_rate_is_no_place():
+    assert "Where is my mortgage?" not in qa(["My mortgage is at 4.3% fixed until 2027."])
+    assert "Where is our rehearsal room?" in qa(["Our rehearsal room is at 9 Mill Road."])
+
+
 def test_a_vehicle_is_named_without_where_it_goes():
     assert qa(["I drive a yaris to work."])["What car do I drive?"]["values"] == ["yaris"]
 
