@@ -110,6 +110,8 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
                                  r"euros?\b|dollars?\b|pounds?\b)", location.group(1)):
         # "at 4.3% fixed until 2027" is a rate, not a place.
         return [ask(f"Where {cop} {np}?", location.group(1), np, "location")]
+    if rate := re.match(r"^at (\d+(?:[.,]\d+)?\s*%)", comp):
+        return [ask(f"What rate {cop} {np} at?", rate.group(1), np, "rate")]
     if np in {"I", "we"} or re.match(r"^(?:in|at|on|from|with|to|for|not|very|so)\b", comp):
         return []
     possessed = bool(re.match(r"^(?:my|our|the|his|her|their)\b|^[A-Z][\w-]*'s ", np))
