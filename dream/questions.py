@@ -123,8 +123,16 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
         if re.match(r"^(?:my|our|the|his|her|their)\b", comp, re.I):
             out.append(ask(f"{who} {cop} {noun_phrase(comp)}?", np, noun_phrase(comp), "identity"))
         return out
-    # A capitalised word after the verb is a name ("My dog is Rusty"), never an adjective.
-    if not possessed or len(comp.split()) > 8 or comp[0].islower() and _ADJECTIVE.match(comp):
+    # A capitalised word after the verb is a name ("My dog is Rusty"), never an adjective; "is
+    # coming", "is really into birdwatching" say what someone does, not what they are.
+    if into := re.match(r"^(?:really |very |super |totally )?(?:into|obsessed with|crazy about|"
+                        r"mad about) (.+)$", comp):
+        return [ask(f"What {cop} {np} into?", into.group(1), np, "interest")]
+    if not possessed or len(comp.split()) > 8 or comp[0].islower() and (
+            _ADJECTIVE.match(comp) or re.match(r"^(?:coming|going|leaving|visiting|joining|"
+                                               r"staying|arriving|moving|working|studying|"
+                                               r"travel+ing|flying|driving|waiting|trying)\b",
+                                               comp)):
         return []
     if is_name(comp) and not is_person(np) and not re.search(r"\d", comp) and \
             not re.search(r"favou?rite|password|code|colou?r|language", np):

@@ -127,6 +127,14 @@ def test_she_after_a_denial_is_the_one_denied_it_not_what_she_is_not():
     assert "Who is my cousin?" in asked and "What is my sister?" not in asked
 
 
+def test_what_someone_is_into_or_doing_is_not_what_they_are():
+    assert qa(["My husband is really into birdwatching."]) == {
+        "What is my husband into?": {"type": "contains_any", "values": ["birdwatching"]}}
+    assert qa(["My brother-in-law Raul is coming."]).get("What is my brother-in-law Raul?") \
+        is None
+    assert "What is my favourite food?" in qa(["My favourite food is pudding."])
+
+
 def test_a_rate_is_no_place():
     asked = qa(["My mortgage is at 4.3% fixed until 2027."])
     assert "Where is my mortgage?" not in asked and "What rate is my mortgage at?" in asked
