@@ -351,11 +351,13 @@ def _place_of_action(c: str) -> list[Derived] | None:
     c = trim(c)
     m = re.match(rf"^(I|we|(?:[Mm]y|[Oo]ur) [\w'-]+(?: [\w'-]+)??|[A-Z][\w'-]+) "
                  rf"(?:also |still |just )?"
-                 rf"([a-z]+)( up| out| back| over)? (?:in|at|near|from) (?:{_PLACE_KIND} )?"
+                 rf"([a-z]+)( up| out| back| over)? (in|at|near|from) (?:{_PLACE_KIND} )?"
                  r"((?:the )?[A-Z][\w'&-]*(?:\s+[A-Z&][\w'-]*)*)$", c)
     if not m or m.group(2) in {"is", "are", "am", "was", "were", "be", "been", "has", "have"} \
             or m.group(1).lower() in _NO_REFERENT:
         return None
+    if m.group(4) == "from" and (m.group(3) or m.group(2) in _FROM_SOMEONE):
+        return None  # "she took over from Dev", "I bought it from Ana": a person, no place
     np, verb, particle = noun_phrase(m.group(1)), m.group(2), m.group(3) or ""
     if verb in IRREGULAR or verb.endswith("ed"):
         base, aux = base_form(verb), "did"
@@ -363,7 +365,13 @@ def _place_of_action(c: str) -> list[Derived] | None:
         base, aux = verb[:-1], "does"
     else:
         base, aux = verb, do(np)
-    return [ask(f"Where {aux} {np} {base}{particle}?", m.group(4), np, "place", verb=base)]
+    origin = " from" if m.group(4) == "from" else ""  # "Where do I come from?"
+    return [ask(f"Where {aux} {np} {base}{particle}{origin}?", m.group(5), np, "place",
+                verb=base)]
+
+
+_FROM_SOMEONE = {"took", "take", "takes", "got", "get", "gets", "bought", "buy", "heard",
+                 "learned", "learnt", "inherited", "borrowed", "received", "adopted", "rented"}
 
 
 _ROLE = r"(?:head|director|lead|leader|manager|ceo|cto|cfo|coo|president|chair|principal|" \

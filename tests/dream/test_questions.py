@@ -135,6 +135,12 @@ def test_what_someone_is_into_or_doing_is_not_what_they_are():
     assert "What is my favourite food?" in qa(["My favourite food is pudding."])
 
 
+def test_from_someone_is_no_place_and_from_a_place_asks_where_from():
+    asked = qa(["Our team lead is Priyanka Raman, she took over from Dev in march."])
+    assert not any(q.startswith("Where") for q in asked), asked
+    assert "Where do I come from?" in qa(["I come from Porto."])
+
+
 def test_a_rate_is_no_place():
     asked = qa(["My mortgage is at 4.3% fixed until 2027."])
     assert "Where is my mortgage?" not in asked and "What rate is my mortgage at?" in asked
