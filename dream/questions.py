@@ -132,8 +132,9 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
             _ADJECTIVE.match(comp) or re.match(r"^(?:coming|going|leaving|visiting|joining|"
                                                r"staying|arriving|moving|working|studying|"
                                                r"travel+ing|flying|driving|waiting|trying)\b",
-                                               comp)):
-        return []
+                                               comp)
+            or re.fullmatch(r"(?:\w+ed|sold|built|made|done|gone|taken|given|shut)", comp)):
+        return []  # "the building was sold": what happened to it, not what it is
     if is_name(comp) and not is_person(np) and not re.search(r"\d", comp) and \
             not re.search(r"favou?rite|password|code|colou?r|language", np):
         return [ask(f"What {cop} {np}?", comp, np, "attribute"),

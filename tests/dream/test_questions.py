@@ -133,6 +133,7 @@ def test_what_someone_is_into_or_doing_is_not_what_they_are():
     assert qa(["My brother-in-law Raul is coming."]).get("What is my brother-in-law Raul?") \
         is None
     assert "What is my favourite food?" in qa(["My favourite food is pudding."])
+    assert qa(["The building was sold."]) == {}
 
 
 def test_from_someone_is_no_place_and_from_a_place_asks_where_from():
