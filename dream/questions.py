@@ -136,7 +136,7 @@ def _copula(subj: str, cop: str, comp: str) -> list[Derived]:
             or re.fullmatch(r"(?:\w+ed|sold|built|made|done|gone|taken|given|shut)", comp)):
         return []  # "the building was sold": what happened to it, not what it is
     if is_name(comp) and not is_person(np) and not re.search(r"\d", comp) and \
-            not re.search(r"favou?rite|password|code|colou?r|language", np):
+            not re.search(r"favou?rite|password|code|colou?r|language|\bnames?$", np):
         return [ask(f"What {cop} {np}?", comp, np, "attribute"),
                 ask(f"What is {possessive(np)} name?", comp, np, "name", alias=comp),
                 ask(f"What is the name of {np}?", comp, np, "name", alias=comp)]

@@ -134,6 +134,7 @@ def test_what_someone_is_into_or_doing_is_not_what_they_are():
         is None
     assert "What is my favourite food?" in qa(["My favourite food is pudding."])
     assert qa(["The building was sold."]) == {}
+    assert "What is her name's name?" not in qa(["I'm seeing someone new, her name is Dalia."])
 
 
 def test_from_someone_is_no_place_and_from_a_place_asks_where_from():
