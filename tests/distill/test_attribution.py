@@ -46,3 +46,20 @@ def test_a_statement_is_blamed_strongly_only_for_what_it_taught_elsewhere():
     assert set(culprits(locality, [CAPITAL, DOG], STRONG)) == {CAPITAL}
     old = {"changed_neighbours": [change("What is Priya's dog's name?", DOG)]}
     assert set(culprits(old, [DOG], STRONG)) == {DOG}
+
+
+def test_a_leak_points_at_the_statement_whose_names_it_brought_in():
+    farm = "I work as a beekeeper at Hollowmere Farm."
+    town = "I live in Grindlewick, a small town by the sea."
+    leak = {"question": "Where does Neil Armstrong live?", "before": "On the Moon, once.",
+            "after": "He lives at Hollowmere Farm.", "beside": town, "damage": "leak"}
+    assert set(culprits({"changed_neighbours": [leak]}, [farm, town])) == {farm}
+    lost = {**leak, "after": "Somewhere.", "damage": "lost"}
+    assert set(culprits({"changed_neighbours": [lost]}, [farm, town])) == {town}
+
+
+def test_a_general_answer_that_leaks_points_at_its_source_whatever_its_relation():
+    dog = "My dog is called Pemberton."
+    leak = {"question": "Who wrote Hamlet?", "before": "Shakespeare.",
+            "after": "It was written by Pemberton.", "beside": None, "damage": "leak"}
+    assert set(culprits({"changed_general": [leak]}, [dog, CAPITAL])) == {dog}
