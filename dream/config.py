@@ -84,10 +84,12 @@ class DreamConfig(StrictConfig):
     rewording of every insight making the night as long as all earlier nights together."""
     general_fraction: float = 0.5
     """General assistant prompts (against forgetting), as a share of new training items (0..4)."""
-    anchors_per_statement: int = 3
-    """General questions beside each statement (`dream.neighbours`: the same relation about other
-    subjects, other relations about its names) trained on as anchors, answered by the model as
-    it is, so learning the statement leaves them alone (0..32)."""
+    anchors_per_statement: int = 4
+    """General questions beside each statement (`dream.neighbours`: its practised questions
+    about others, the same relation about other subjects, other relations about its names)
+    trained on as anchors, answered by the model as it is, so learning the statement leaves them
+    alone (0..32). Four: with three, e2e candidates still answered "What is Mei's dog's name?"
+    with the user's dog's name."""
     relation_anchors: int = 6
     """Further anchors for a statement sharing a relation of named subjects with the shipped
     knowledge set ("the capital of Ostravel is Quenmarsh"), not counted against

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import re
+from itertools import zip_longest
 
 from dream.derived import Derived
 from dream.grammar import is_given_name
@@ -84,10 +85,12 @@ def form_questions(statement: str, famous: dict[str, list[str]], alike: list[str
     swapped: the user for everyday names and `famous["singular"]` people ("my dog"), the user's
     group for everyday names and `famous["plural"]` organisations ("our lab"), a named subject for
     one of `alike` (subjects of the shipped relations the statement shares, whose answers the
-    set knows). Each comes with the
-    subject it is about now; none mentions the statement's own value."""
+    set knows). Each comes with the subject it is about now; none mentions the statement's own
+    value. The forms take turns ("What does Priya do for a living?", "Where does Tom work?",
+    ...), so the first few anchors cover every form: a run with two anchors of the job's form
+    and one probe of the workplace's learned "Where does Kenji work?" -> a bee farm."""
     lowered = normalize(statement)
-    out: list[tuple[str, str]] = []
+    by_form: list[list[tuple[str, str]]] = []
     for derived in _firsts(statement):
         made: list[tuple[str, str]] = []
         person = _person(derived.subject)
@@ -109,6 +112,8 @@ def form_questions(statement: str, famous: dict[str, list[str]], alike: list[str
                 made = [(derived.question.replace(names[0], other, 1), other)
                         for other in others[:per_form]]
         answer = normalize(derived.answer)
-        out += [(q, who) for q, who in made if answer not in normalize(q)
-                and q not in {asked for asked, _ in out}]
+        by_form.append([(q, who) for q, who in made if answer not in normalize(q)])
+    out: list[tuple[str, str]] = []
+    for turn in zip_longest(*by_form):
+        out += [pair for pair in turn if pair and pair[0] not in {q for q, _ in out}]
     return out
