@@ -339,7 +339,7 @@ def test_the_next_run_succeeds_is_promoted_and_rollback_restores_the_base(
     assert any("Quenmarsh" in s for s in metrics["statements_learned"]), metrics
 
     # Fresh sessions, no context, other words: served by the new version, not worse than base.
-    learned, answers = accuracy(client, PROBES)
+    _, answers = accuracy(client, PROBES)
     NIGHT1.update(version=active["name"], answers=answers, run_id=run["id"])
     general, _ = accuracy(client, GENERAL)
     assert ask(client, "Hello!")[0] == active["name"]
@@ -358,10 +358,16 @@ def test_the_next_run_succeeds_is_promoted_and_rollback_restores_the_base(
     assert any("quenmarsh" in a.lower() for a in capital), capital
     # Clearly above the base model: on the run's own held-out questions (never trained on) as the
     # gate measured them, and in the probes' other words (two per fact) at least two more
-    # answers right: one probe alone turns on a single greedy answer.
+    # answers right: one probe alone turns on a single greedy answer. A statement the run left
+    # out for what learning it changed (deferred to a later night) is not asked of it.
     gain = metrics["candidate"]["heldout_accuracy"] - metrics["current"]["heldout_accuracy"]
     assert gain >= 0.25, metrics
-    assert learned >= before["probes"] + 0.25, (learned, answers, before["probe_answers"])
+    kept = " ".join(metrics["statements_learned"]).lower()
+    asked = [i for i, (_, value) in enumerate(PROBES) if value in kept]
+    now = sum(PROBES[i][1] in answers[i].lower() for i in asked)
+    then = sum(PROBES[i][1] in before["probe_answers"][i].lower() for i in asked)
+    assert asked and now >= then + 2, (metrics["statements_learned"], answers,
+                                        before["probe_answers"])
     assert general >= before["general"] - 1 / len(GENERAL), general
 
     assert ADMIN.post(f"{learner.url}/admin/rollback").status_code == 200
