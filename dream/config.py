@@ -96,6 +96,12 @@ class DreamConfig(StrictConfig):
     `anchor_fraction` (0..32): its relation asked of other subjects is where learning it leaks.
     A learning e2e candidate with two such anchors beside the capital answered "What is the
     capital of France?" in gibberish and was refused."""
+    form_probes: bool = False
+    """Hold out neighbours in the practised question's own form ("What is Mei's dog's name?"
+    beside "my dog is called Pemberton") for the gate's locality check too, not only train on
+    them. Off by default: on 2026-12-04 they caught a leak in every first-night candidate of
+    the learning e2e (the user's dog's name given to someone else's dog), so most nights were
+    refused or left most statements out; they come on once training stops those leaks."""
     anchor_fraction: float = 0.5
     """At most this many anchors, as a share of new training items (0..4)."""
     model_neighbours: int = 4

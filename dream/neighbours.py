@@ -131,8 +131,8 @@ def neighbours_of(statement: str, rng: random.Random) -> list[Neighbour]:
 
 def plan(statements: list[str], anchors_per_statement: int, probes_per_statement: int,
          rng: random.Random, taken: set[str] | None = None,
-         written: dict[str, list[Neighbour]] | None = None, relation_anchors: int = 0
-         ) -> tuple[list[Neighbour], list[Neighbour]]:
+         written: dict[str, list[Neighbour]] | None = None, relation_anchors: int = 0,
+         form_probes: bool = True) -> tuple[list[Neighbour], list[Neighbour]]:
     """(anchors to train on, probes to hold out) for a run's statements: up to the given number
     per statement, no question twice, and none of `taken` (normalised questions already in the
     run, such as its practice prompts). `written`: further neighbours by statement (the model's
@@ -141,7 +141,8 @@ def plan(statements: list[str], anchors_per_statement: int, probes_per_statement
     every statement's share alike rather than the last statements' whole share. A statement
     that shares a relation of named subjects with general knowledge (the capital of a made-up
     country) takes `relation_anchors` more, after every statement's own: learning it is what
-    gives "the capital of France" a new answer."""
+    gives "the capital of France" a new answer. With `form_probes` False, neighbours in the
+    practised question's own form are anchors only, never held out."""
     seen = set(taken or ())
     queues = {s: neighbours_of(s, rng) + (written or {}).get(s, [])
               for s in dict.fromkeys(statements)}
@@ -161,8 +162,11 @@ def plan(statements: list[str], anchors_per_statement: int, probes_per_statement
                 continue
             neighbour = queue.pop(0)
             seen.add(normalize(neighbour.question))
+            if full and not form_probes and neighbour.relation == "form":
+                continue
             if held[statement] < probes_per_statement and (held[statement] * 2 < mine[statement]
-                                                           or full):
+                                                           or full) \
+                    and (form_probes or neighbour.relation != "form"):
                 probes.append(neighbour)
                 held[statement] += 1
             else:

@@ -295,7 +295,7 @@ def anchor_items(insights: dict[str, Insight], items: list[PracticeItem],
     written = model_neighbours(statements, generator, config) if generator else {}
     anchors, probes = plan(statements, config.anchors_per_statement,
                            config.neighbour_probes_per_statement, rng, taken, written,
-                           config.relation_anchors)
+                           config.relation_anchors, config.form_probes)
     # The extra anchors of relation-sharing statements come last and are not capped.
     extra = config.relation_anchors * sum(map(shares_named_relation, dict.fromkeys(statements)))
     anchors = anchors[:round(config.anchor_fraction * fresh) + extra]

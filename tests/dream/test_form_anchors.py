@@ -77,3 +77,12 @@ def test_a_statement_sharing_a_relation_takes_more_anchors_after_every_statement
     assert len(capital) == 8 and sum(n.statement == statements[0] for n in anchors) == 3
     assert anchors[-1].statement == statements[1]  # the extra ones come last
     assert sum("capital of" in n.question for n in capital) >= 6
+
+
+def test_form_neighbours_can_be_anchors_only():
+    statements = ["My dog is called Pemberton.", "I work as a beekeeper at Hollowmere Farm."]
+    anchors, probes = plan(statements, 4, 2, random.Random(0), form_probes=False)
+    assert sum(n.relation == "form" for n in anchors) >= 4
+    assert probes and not any(n.relation == "form" for n in probes)
+    with_forms = plan(statements, 4, 2, random.Random(0))[1]
+    assert any(n.relation == "form" for n in with_forms)
