@@ -202,7 +202,7 @@ def dream(run: LearningRun, collected: Collected) -> Practice:
                                     earlier=[row["text"] for row in earlier])
         insight_ids, retired = _store_insights(run, result, earlier)
         from_base = None if run.dry_run else run.config.nights.consolidates(
-            retired, run.registry(lambda a: _stacked(a)))
+            retired, run.registry(_stacked))
         if from_base:
             # What stays active after tonight's retirements, all of it learned anew.
             active = [row["text"] for row in run.store.earlier_insights(run.run_id)]
